@@ -1,0 +1,1 @@
+from . import backbones, heads, segmentors  # noqa: F401
