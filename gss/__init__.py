@@ -7,6 +7,6 @@ mmsegmentation's registries; configs load it with
 from . import compat  # noqa: F401,I001  (must precede any mmseg import)
 from .version import __version__
 from . import utils  # noqa: F401,I001  (safe checkpoint loading, first)
-from . import maskige, tokenizers, models, datasets  # noqa: F401
+from . import apis, maskige, tokenizers, models, datasets  # noqa: F401
 
 __all__ = ['__version__']

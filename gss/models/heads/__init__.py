@@ -1,1 +1,4 @@
+from .gss_ff_head import GSSFFHead
+from .gss_ftw_head import GSSFTWHead
 
+__all__ = ['GSSFFHead', 'GSSFTWHead']

@@ -1,0 +1,26 @@
+# Stage I on CamVid: train the project's maskige VQ-VAE on ground-truth
+# maskiges (4× tokens, FSQ codebook of 12,800 codes), sized for a 2-core CPU
+# (about 25 min). Evaluate the reconstruction upper bound with
+#   python tools/test.py configs/gss/camvid/vqvae_camvid.py \
+#       work_dirs/vqvae_camvid/latest.pth --eval mIoU
+_base_ = [
+    '../_base_/models/maskige_vqvae.py',
+    '../_base_/datasets/camvid_labels.py', '../_base_/default_runtime.py'
+]
+model = dict(palette='camvid', num_classes=11)
+data = dict(samples_per_gpu=8, workers_per_gpu=1)
+optimizer = dict(type='AdamW', lr=2e-3, betas=(0.9, 0.99), weight_decay=0.0)
+optimizer_config = dict()
+lr_config = dict(
+    policy='poly',
+    warmup='linear',
+    warmup_iters=100,
+    warmup_ratio=1e-3,
+    power=1.0,
+    min_lr=1e-5,
+    by_epoch=False)
+runner = dict(type='SafeIterBasedRunner', max_iters=2400)
+checkpoint_config = dict(by_epoch=False, interval=400, max_keep_ckpts=2)
+evaluation = dict(interval=2400, metric='mIoU', pre_eval=True)
+log_config = dict(interval=20)
+cudnn_benchmark = False

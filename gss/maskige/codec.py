@@ -1,0 +1,465 @@
+"""Label maps to maskiges (X) and back (X^-1).
+
+A maskige is the (B, 3, H, W) RGB image of a label map: pixel of class k
+gets the palette colour ``beta_k``, ignored pixels the ignore colour. The
+inverse maps a (possibly noisy, VQ-VAE decoded) maskige back to classes by
+nearest colour. Palettes are (K, 3) tensors in 0..255 units (uint8 or
+float); maskiges are float in [0, 1] (colour / 255) or uint8.
+
+Decoding never builds the (B, K, 3, H, W) difference tensor of the naive
+``((maskige[:, None] - palette[..., None, None]) ** 2).sum(2)``: distances
+use ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2`` and ``||x||^2`` drops out of
+the argmin. ``benchmarks/bench_maskige.py`` compares the methods.
+"""
+import functools
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .palette import Palette
+
+#: Upper bound on the elements of one (pixels x classes) score block of the
+#: chunked decoders: their extra memory is O(H*W) plus one 4 MB block.
+CHUNK_ELEMENTS = 1 << 20
+
+#: Classes interpolated at once by :func:`upsample_labels`.
+UPSAMPLE_CHUNK = 8
+
+_DECODE_METHODS = ('auto', 'matmul', 'lut', 'lstsq')
+
+
+class MaskigeCodec(nn.Module):
+    """A palette with its maskige transform X and inverse X^-1.
+
+    The colours are non-persistent buffers: ``.to(device)`` moves them and
+    checkpoints do not store them (the palette comes from the config).
+
+    Args:
+        palette: Anything :meth:`Palette.build` accepts (a shipped name such
+            as ``'cityscapes'``, a JSON path, a list of [r, g, b], a dict or
+            a :class:`Palette`).
+        num_classes (int, optional): If given, the palette must have this
+            many colours.
+        ignore_index (int): Label of ignored pixels; must match the
+            palette's. Default: 255.
+        temperature (float, optional): Softmax temperature of
+            :meth:`scores`; None returns raw negative squared distances.
+
+    Attributes:
+        palette (Palette): The validated palette.
+        num_classes (int): Number of classes K.
+    """
+
+    def __init__(self, palette, num_classes=None, ignore_index=255,
+                 temperature=None):
+        super().__init__()
+        self.palette = Palette.build(palette, num_classes)
+        if self.palette.ignore_index != ignore_index:
+            raise ValueError(
+                f'the palette has ignore_index={self.palette.ignore_index} '
+                f'but MaskigeCodec got ignore_index={ignore_index}: pass '
+                'the same value to both')
+        if temperature is not None and not temperature > 0:
+            raise ValueError(f'temperature must be > 0, got {temperature}')
+        self.num_classes = self.palette.num_classes
+        self.ignore_index = ignore_index
+        self.temperature = temperature
+        self.register_buffer('colors', torch.from_numpy(
+            self.palette.colors.copy()), persistent=False)
+        self.register_buffer('ignore_color', torch.from_numpy(
+            self.palette.ignore_color.copy()), persistent=False)
+
+    def extra_repr(self):
+        return (f'palette={self.palette.name!r}, num_classes='
+                f'{self.num_classes}, ignore_index={self.ignore_index}, '
+                f'temperature={self.temperature}')
+
+    def encode(self, labels, dtype=torch.float32):
+        """Labels (B, H, W) -> maskige (B, 3, H, W), see
+        :func:`labels_to_maskige`."""
+        return labels_to_maskige(labels, self.colors, self.ignore_color,
+                                 self.ignore_index, dtype)
+
+    def scores(self, maskige):
+        """Maskige (B, 3, H, W) float -> (B, K, H, W) class scores (or
+        probabilities with a temperature), see :func:`maskige_to_scores`."""
+        return maskige_to_scores(maskige, self.colors, self.temperature)
+
+    def decode(self, maskige, method='auto'):
+        """Maskige (B, 3, H, W) -> (B, H, W) long labels, ignore colour to
+        ``ignore_index``, see :func:`maskige_to_labels`."""
+        return maskige_to_labels(maskige, self.colors, method,
+                                 self.ignore_color, self.ignore_index)
+
+
+def _check_labels(labels):
+    if not isinstance(labels, torch.Tensor) or labels.dim() != 3:
+        shape = tuple(labels.shape) if hasattr(labels, 'shape') else None
+        raise ValueError(
+            'labels must be a (B, H, W) integer tensor, got '
+            f'{type(labels).__name__} of shape {shape} (for mmseg\'s '
+            '(B, 1, H, W) gt_semantic_seg use labels.squeeze(1))')
+    if labels.dtype.is_floating_point or labels.dtype.is_complex or (
+            labels.dtype == torch.bool):
+        raise ValueError(
+            f'labels must be an integer tensor, got {labels.dtype}')
+
+
+def _check_label_range(labels, num_classes, ignore_index):
+    """Raise if labels hold ids outside [0, K) other than ignore_index."""
+    if 0 <= ignore_index < num_classes:
+        raise ValueError(f'ignore_index={ignore_index} is a class id (K='
+                         f'{num_classes}): use a value outside 0..K-1')
+    bad = ((labels < 0) | (labels >= num_classes)) & (labels != ignore_index)
+    if bad.any():
+        ids = torch.unique(labels[bad]).tolist()
+        raise ValueError(
+            f'labels contain ids {ids[:10]}{" ..." if len(ids) > 10 else ""}'
+            f' outside the {num_classes} classes 0..{num_classes - 1} (and '
+            f'not ignore_index={ignore_index}): check num_classes, the '
+            'palette and the dataset\'s label mapping (e.g. reduce_zero_label)')
+
+
+def _check_colors(colors, device):
+    """Return the (K, 3) palette as a float64 tensor on ``device``."""
+    colors = torch.as_tensor(colors, device=device)
+    if colors.dim() != 2 or colors.shape[1] != 3 or len(colors) == 0:
+        raise ValueError('colors must be a (K, 3) palette in 0..255 units, '
+                         f'got shape {tuple(colors.shape)}')
+    return colors.to(torch.float64)
+
+
+def _check_maskige(maskige):
+    if not isinstance(maskige, torch.Tensor) or maskige.dim() != 4 or (
+            maskige.shape[1] != 3):
+        shape = tuple(maskige.shape) if hasattr(maskige, 'shape') else None
+        raise ValueError('a maskige must be a (B, 3, H, W) tensor, got '
+                         f'{type(maskige).__name__} of shape {shape}')
+    if maskige.dtype != torch.uint8:
+        if not maskige.dtype.is_floating_point:
+            raise ValueError('a maskige must be float in [0, 1] or uint8, '
+                             f'got {maskige.dtype}')
+        # Noise may leave [0, 1] a little; 0..255 floats are a bug.
+        if maskige.numel() and maskige.detach().abs().max() > 2:
+            raise ValueError('float maskige values must be in [0, 1] but '
+                             'some exceed 2: divide 0..255 images by 255')
+
+
+def labels_to_maskige(labels,
+                      colors,
+                      ignore_color,
+                      ignore_index=255,
+                      dtype=torch.float32):
+    """Paint label maps with a palette (the maskige transform X).
+
+    Args:
+        labels (Tensor): (B, H, W) integer class ids in ``[0, K)`` or
+            ``ignore_index``.
+        colors (Tensor): (K, 3) palette, uint8 or float in 0..255.
+        ignore_color (Tensor | None): (3,) colour of ignored pixels; may be
+            None only if no pixel is ignored.
+        ignore_index (int): Label of ignored pixels. Default: 255.
+        dtype (torch.dtype): ``torch.uint8`` for 0..255 colours, or a float
+            dtype for colour / 255 in [0, 1]. Default: torch.float32.
+
+    Returns:
+        Tensor: (B, 3, H, W) maskige of ``dtype`` on ``labels.device``.
+    """
+    _check_labels(labels)
+    if dtype != torch.uint8 and not dtype.is_floating_point:
+        raise ValueError(f'dtype must be torch.uint8 or a float dtype, got '
+                         f'{dtype}')
+    table = _check_colors(colors, labels.device)
+    num_classes = len(table)
+    _check_label_range(labels, num_classes, ignore_index)
+    index = labels.long()
+    ignored = labels == ignore_index
+    if ignored.any():
+        if ignore_color is None:
+            raise ValueError(f'labels contain ignore_index={ignore_index} '
+                             'but no ignore_color was given')
+        ignore = _check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
+                               labels.device)
+        table = torch.cat([table, ignore])
+        index = index.masked_fill(ignored, num_classes)
+    table = table.round().to(dtype) if dtype == torch.uint8 else (
+        table / 255).to(dtype)
+    return table[index].permute(0, 3, 1, 2).contiguous()
+
+
+def upsample_labels(labels, scale_factor=2, num_classes=None,
+                    ignore_index=255):
+    """Upsample label maps smoothly: one-hot, bilinear, argmax.
+
+    Unlike nearest-neighbour upsampling this rounds staircase edges (from
+    a scale of about 3 on; at scale 2 with ``align_corners=False`` the
+    nearest input pixel always holds more than half the weight, so it
+    equals nearest). Ignored pixels are one extra channel, so ignore
+    regions stay ignore; ties go to the lower class id, ignore last.
+
+    Memory: only the classes present in each image are interpolated,
+    ``UPSAMPLE_CHUNK`` at a time, with a running max/argmax; peak extra
+    memory is about ``(UPSAMPLE_CHUNK + 3) * sH * sW * 4`` bytes (~90 MB at
+    1024 x 2048 output) whatever K is, instead of the ``(K + 1) * sH * sW``
+    floats of a full one-hot (1.6 GB for K = 194).
+
+    Args:
+        labels (Tensor): (B, H, W) integer class ids.
+        scale_factor (float): Output size is ``floor(H * s), floor(W * s)``.
+        num_classes (int, optional): If given, labels must lie in
+            ``[0, num_classes)`` or equal ``ignore_index``.
+        ignore_index (int): Label of ignored pixels. Default: 255.
+
+    Returns:
+        Tensor: (B, sH, sW) long labels.
+    """
+    _check_labels(labels)
+    if not scale_factor > 0:
+        raise ValueError(f'scale_factor must be > 0, got {scale_factor}')
+    if num_classes is not None:
+        _check_label_range(labels, num_classes, ignore_index)
+    elif (labels < 0).any():
+        raise ValueError('labels must be >= 0')
+    out_size = (int(labels.shape[1] * scale_factor),
+                int(labels.shape[2] * scale_factor))
+    outputs = []
+    for image in labels.long():
+        ids = torch.unique(image).tolist()
+        # Ignore goes last so that it loses ties against real classes.
+        if ignore_index in ids:
+            ids.remove(ignore_index)
+            ids.append(ignore_index)
+        best = torch.full(out_size, -1.0, device=labels.device)
+        best_id = torch.empty(out_size, dtype=torch.long,
+                              device=labels.device)
+        for start in range(0, len(ids), UPSAMPLE_CHUNK):
+            chunk = torch.tensor(ids[start:start + UPSAMPLE_CHUNK],
+                                 device=labels.device)
+            one_hot = (image[None] == chunk[:, None, None]).float()
+            prob = F.interpolate(one_hot[None], size=out_size,
+                                 mode='bilinear', align_corners=False)[0]
+            value, index = prob.max(dim=0)
+            # Strictly greater: earlier (lower) ids keep ties.
+            better = value > best
+            best = torch.where(better, value, best)
+            best_id = torch.where(better, chunk[index], best_id)
+        outputs.append(best_id)
+    return torch.stack(outputs)
+
+
+def maskige_to_scores(maskige, colors, temperature=None):
+    """Soft inverse X^-1: per-class scores from colour distances.
+
+    Computes ``-||x - beta_k||^2`` in [0, 1] colour units through
+    ``||x||^2 - 2 x.beta_k + ||beta_k||^2`` (one einsum), so no
+    (B, K, 3, H, W) tensor is made; the (B, K, H, W) result is the only
+    K-sized allocation.
+
+    Args:
+        maskige (Tensor): (B, 3, H, W) float in [0, 1].
+        colors (Tensor): (K, 3) palette, uint8 or float in 0..255.
+        temperature (float, optional): If given, return
+            ``softmax(-d^2 / temperature)`` over classes.
+
+    Returns:
+        Tensor: (B, K, H, W) scores (higher is closer) or probabilities,
+        in ``maskige.dtype``.
+    """
+    _check_maskige(maskige)
+    if not maskige.dtype.is_floating_point:
+        raise ValueError('maskige_to_scores needs a float maskige in [0, 1]; '
+                         'convert uint8 ones with maskige.float() / 255')
+    if temperature is not None and not temperature > 0:
+        raise ValueError(f'temperature must be > 0, got {temperature}')
+    beta = (_check_colors(colors, maskige.device) / 255).to(maskige.dtype)
+    sq_norm = (maskige * maskige).sum(dim=1, keepdim=True)
+    neg_dist = torch.einsum('bchw,kc->bkhw', maskige, beta)
+    neg_dist = neg_dist.mul_(2).sub_(sq_norm).sub_(
+        (beta * beta).sum(dim=1)[None, :, None, None])
+    # Rounding can make the squared distance of an exact colour -1e-7.
+    neg_dist = neg_dist.clamp_(max=0)
+    if temperature is None:
+        return neg_dist
+    return torch.softmax(neg_dist / temperature, dim=1)
+
+
+def maskige_to_labels(maskige,
+                      colors,
+                      method='auto',
+                      ignore_color=None,
+                      ignore_index=255):
+    """Hard inverse X^-1: nearest palette colour of every pixel.
+
+    Methods:
+
+    * ``'matmul'``: argmin of ``||c||^2 - 2 x.c`` over pixel chunks, so
+      extra memory is O(H*W) (blocks of at most ``CHUNK_ELEMENTS``
+      scores) rather than O(K*H*W). Exact on float input.
+    * ``'lut'``: a 256^3 RGB -> class lookup table (16 MB, uint8 when
+      K + 1 <= 256), built once per palette and device and cached. Float
+      input is first rounded to 8 bits, so it may differ from ``'matmul'``
+      only for pixels within half a grey level of a Voronoi boundary.
+      Needs integer colours.
+    * ``'lstsq'``: the paper's least-squares inverse
+      ``c = x beta^T (beta beta^T)^+`` followed by argmax over classes.
+      ``beta beta^T`` is K x K of rank <= 3, so ``c`` is only the
+      minimum-norm mixture reproducing ``x``: exact when the colours are
+      linearly independent (K <= 3), but for larger palettes some pure
+      class colours decode to another class. Kept for reference.
+    * ``'auto'``: ``'lut'`` for integer palettes (fastest on CPU in
+      ``benchmarks/bench_maskige.py`` once the table is cached), otherwise
+      ``'matmul'``.
+
+    Args:
+        maskige (Tensor): (B, 3, H, W) float in [0, 1] or uint8.
+        colors (Tensor): (K, 3) palette, uint8 or float in 0..255.
+        method (str): One of ``'auto'``, ``'matmul'``, ``'lut'``,
+            ``'lstsq'``.
+        ignore_color (Tensor, optional): (3,) ignore colour; pixels
+            nearest to it decode to ``ignore_index``.
+        ignore_index (int): Label for ignored pixels. Default: 255.
+
+    Returns:
+        Tensor: (B, H, W) long labels.
+    """
+    if method not in _DECODE_METHODS:
+        raise ValueError(f'method must be one of {_DECODE_METHODS}, got '
+                         f'{method!r}')
+    _check_maskige(maskige)
+    table = _check_colors(colors, maskige.device)
+    num_classes = len(table)
+    if 0 <= ignore_index < num_classes:
+        raise ValueError(f'ignore_index={ignore_index} is a class id (K='
+                         f'{num_classes}): use a value outside 0..K-1')
+    if ignore_color is not None:
+        table = torch.cat([
+            table,
+            _check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
+                          maskige.device)
+        ])
+    integral = bool((table == table.round()).all())
+    if method == 'lut' and not integral:
+        raise ValueError("method='lut' needs integer 0..255 colours; use "
+                         "method='matmul' for fractional colours")
+    if method == 'auto':
+        method = 'lut' if integral else 'matmul'
+
+    if method == 'lut':
+        labels = _decode_lut(maskige, table)
+    else:
+        if maskige.dtype == torch.uint8:
+            maskige = maskige.float() / 255
+        beta = table / 255
+        if method == 'matmul':
+            # argmin_k ||x - b_k||^2 = argmin_k (||b_k||^2 - 2 b_k.x)
+            weight, bias = -2 * beta, (beta * beta).sum(dim=1)
+        else:
+            # argmax_k (x beta^T (beta beta^T)^+)_k, as an argmin.
+            weight = -torch.linalg.pinv(beta @ beta.T) @ beta
+            bias = torch.zeros(len(beta), dtype=beta.dtype,
+                               device=beta.device)
+        labels = _linear_argmin(maskige, weight.to(maskige.dtype),
+                                bias.to(maskige.dtype))
+    if ignore_color is not None:
+        labels = labels.masked_fill_(labels == num_classes, ignore_index)
+    return labels
+
+
+def _linear_argmin(maskige, weight, bias):
+    """Per-pixel ``argmin_k (bias_k + weight_k . x)`` in pixel chunks.
+
+    Args:
+        maskige (Tensor): (B, 3, H, W) float.
+        weight (Tensor): (K, 3).
+        bias (Tensor): (K,).
+
+    Returns:
+        Tensor: (B, H, W) long.
+    """
+    batch, _, height, width = maskige.shape
+    pixels = maskige.reshape(batch, 3, -1)
+    out = torch.empty(batch, height * width, dtype=torch.long,
+                      device=maskige.device)
+    chunk = max(1, CHUNK_ELEMENTS // len(weight))
+    for b in range(batch):
+        for start in range(0, height * width, chunk):
+            # (P, K) scores: argmin over the contiguous last dim is ~2x
+            # faster than over K rows; the transposed view is not copied.
+            scores = torch.addmm(bias, pixels[b, :, start:start + chunk].T,
+                                 weight.T)
+            out[b, start:start + chunk] = scores.argmin(dim=1)
+    return out.view(batch, height, width)
+
+
+def _decode_lut(maskige, table):
+    """Decode through the cached 256^3 lookup table of ``table``."""
+    key = table.round().to(torch.uint8).cpu().numpy().tobytes()
+    lut = _lookup_table(key, maskige.device)
+    if maskige.dtype == torch.uint8:
+        rgb = maskige.int()
+    else:
+        rgb = (maskige * 255).round_().clamp_(0, 255).int()
+    index = (rgb[:, 0] * 256 + rgb[:, 1]) * 256 + rgb[:, 2]
+    return lut[index].long()
+
+
+@functools.lru_cache(maxsize=8)
+def _lookup_table(key, device):
+    """RGB -> nearest colour index table of 256^3 entries.
+
+    The cube is cut into 8^3-value blocks. Every point of a block is within
+    ``h`` (the block's half-diagonal) of its centre, so only colours with
+    ``dist(centre, c) <= min_c' dist(centre, c') + 2h`` can be nearest to
+    any of its points; distances are evaluated against those candidates
+    alone (a handful instead of K). Scores are integers below 2^24 and
+    hence exact in float32; ties go to the lowest colour index, as in
+    ``'matmul'``.
+
+    Args:
+        key (bytes): (K, 3) uint8 palette as bytes (hashable cache key).
+        device (torch.device): Where to build and keep the table.
+
+    Returns:
+        Tensor: (256^3,) uint8 (int16 if K > 256) colour indices.
+    """
+    table = torch.frombuffer(bytearray(key), dtype=torch.uint8).view(-1, 3)
+    table = table.to(device=device, dtype=torch.float32)
+    num = len(table)
+    side = 8
+    axis = torch.arange(0, 256, side, device=device, dtype=torch.float32)
+    corners = torch.cartesian_prod(axis, axis, axis)  # (32^3, 3)
+    half_diag = (side - 1) / 2 * 3**0.5
+    # Exact (not matmul-based) distances; the +1 slack only adds
+    # candidates, it can never drop the true nearest colour.
+    center_dist = torch.cdist(corners + (side - 1) / 2, table,
+                              compute_mode='donot_use_mm_for_euclid_dist')
+    limit = center_dist.min(dim=1, keepdim=True).values + 2 * half_diag
+    is_candidate = center_dist <= limit + 1
+    # Candidate ids in ascending order (so argmin ties pick the lowest),
+    # padded with id `num`, which scores +inf.
+    ids = torch.where(is_candidate,
+                      torch.arange(num, device=device), num)
+    ids = ids.sort(dim=1).values[:, :int(is_candidate.sum(dim=1).max())]
+    padded = torch.cat([table, table.new_zeros(1, 3)])
+    sq_norm = (padded * padded).sum(dim=1)
+    sq_norm[num] = float('inf')
+
+    step = torch.arange(side, device=device, dtype=torch.float32)
+    offsets = torch.cartesian_prod(step, step, step)  # (side^3, 3)
+    lut_dtype = torch.uint8 if num <= 256 else torch.int16
+    blocks = torch.empty(len(corners), len(offsets), dtype=lut_dtype,
+                         device=device)
+    blocks_per_chunk = max(1, CHUNK_ELEMENTS // (len(offsets) * ids.shape[1]))
+    for start in range(0, len(corners), blocks_per_chunk):
+        cand = ids[start:start + blocks_per_chunk]
+        points = corners[start:start + blocks_per_chunk, None] + offsets
+        # ||c||^2 - 2 p.c for every point and its block's candidates.
+        scores = torch.baddbmm(sq_norm[cand][:, None, :], points,
+                               padded[cand].transpose(1, 2), alpha=-2)
+        blocks[start:start + blocks_per_chunk] = cand.gather(
+            1, scores.argmin(dim=2))
+    # (block r, g, b, offset r, g, b) -> (r, g, b) order.
+    n = 256 // side
+    return blocks.view(n, n, n, side, side, side).permute(
+        0, 3, 1, 4, 2, 5).reshape(-1)

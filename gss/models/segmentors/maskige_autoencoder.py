@@ -1,0 +1,167 @@
+"""Stage I as an mmseg segmentor: train and evaluate a maskige tokenizer."""
+import torch
+import torch.nn.functional as F
+from mmseg.models.builder import MODELS, SEGMENTORS
+from mmseg.models.losses import accuracy
+from mmseg.models.segmentors.base import BaseSegmentor
+from mmseg.ops import resize
+
+from ...maskige import MaskigeCodec, upsample_labels
+
+
+@SEGMENTORS.register_module()
+class MaskigeAutoencoder(BaseSegmentor):
+    """labels ─X→ maskige ─encode→ tokens ─decode→ maskige′ ─X⁻¹→ classes.
+
+    Training (stage I of the project's own VQ-VAE) minimises the
+    cross-entropy between the ground truth and the training-free X⁻¹ of the
+    reconstruction, whose per-class scores are ``-‖x - palette_k‖² / T``.
+    Testing reconstructs each ground-truth map and scores it with
+    ``tools/test.py --eval mIoU``: the paper's reconstruction upper bound
+    (Table 2). The test pipeline must therefore load and collect
+    ``gt_semantic_seg``; the image itself is not used.
+
+    Args:
+        tokenizer (dict): Tokenizer config (``MaskigeVQVAE``, ``DalleDVAE``).
+        palette (str | list | dict): Maskige palette (see ``Palette.build``).
+        num_classes (int): Number of classes K.
+        upsample_factor (int): Labels are upsampled by this factor (one-hot,
+            bilinear, argmax) before encoding; GSS uses 2 with the 8×
+            DALL·E dVAE so that tokens lie on a 1/4 grid.
+        temperature (float): T in the X⁻¹ logits above.
+        ignore_index (int): Label ignored by loss and metric.
+        train_cfg, test_cfg (dict, optional): Unused; mmseg signature.
+    """
+
+    def __init__(self,
+                 tokenizer,
+                 palette,
+                 num_classes,
+                 upsample_factor=1,
+                 temperature=0.01,
+                 ignore_index=255,
+                 train_cfg=None,
+                 test_cfg=None,
+                 pretrained=None,
+                 init_cfg=None):
+        super().__init__(init_cfg)
+        self.tokenizer = MODELS.build(tokenizer)
+        self.codec = MaskigeCodec(palette, num_classes, ignore_index)
+        self.num_classes = num_classes
+        self.upsample_factor = upsample_factor
+        self.temperature = temperature
+        self.ignore_index = ignore_index
+        self.test_cfg = test_cfg
+        self.align_corners = False
+
+    def extract_feat(self, img):
+        raise NotImplementedError('MaskigeAutoencoder does not look at images')
+
+    def encode_decode(self, img, img_metas):
+        raise NotImplementedError(
+            'MaskigeAutoencoder reconstructs labels: the test pipeline must '
+            'collect gt_semantic_seg (see configs/gss/_base_/datasets/*)')
+
+    def _multiple(self):
+        return max(self.tokenizer.downsample // self.upsample_factor, 1)
+
+    def reconstruct(self, labels):
+        """Reconstruct label maps through the tokenizer.
+
+        Args:
+            labels (Tensor): (B, H, W) long, ``ignore_index`` allowed.
+
+        Returns:
+            tuple: reconstructed maskige (B, 3, sH, sW) in [0, 1] with
+            s = ``upsample_factor``, tokenizer stats (dict), the labels
+            as encoded (B, sH, sW) — all padded so that the token grid
+            tiles; the caller crops.
+        """
+        mult = self._multiple()
+        h, w = labels.shape[-2:]
+        pad_h, pad_w = (-h) % mult, (-w) % mult
+        if pad_h or pad_w:
+            labels = F.pad(labels, (0, pad_w, 0, pad_h),
+                           value=self.ignore_index)
+        if self.upsample_factor != 1:
+            labels = upsample_labels(
+                labels, self.upsample_factor, self.num_classes,
+                self.ignore_index)
+        maskige = self.codec.encode(labels)
+        if self.training:
+            recon, _, stats = self.tokenizer(maskige)
+        else:
+            recon, stats = self.tokenizer.decode(
+                self.tokenizer.encode(maskige)), {}
+        return recon, stats, labels
+
+    def class_logits(self, maskige):
+        """Training-free X⁻¹ as logits: (B, 3, H, W) → (B, K, H, W)."""
+        return self.codec.scores(maskige) / self.temperature
+
+    def forward_train(self, img, img_metas, gt_semantic_seg):
+        labels = gt_semantic_seg[:, 0].long()
+        recon, stats, target = self.reconstruct(labels)
+        logits = self.class_logits(recon)
+        losses = dict(
+            loss_rec=F.cross_entropy(
+                logits, target, ignore_index=self.ignore_index),
+            acc_rec=accuracy(logits, target, ignore_index=self.ignore_index))
+        for name, value in stats.items():
+            losses[name if name.startswith('loss') else f'code_{name}'] = \
+                value
+        return losses
+
+    def inference(self, labels, img_meta, rescale):
+        """Class probabilities of the reconstruction of ``labels``.
+
+        Args:
+            labels (Tensor): (B, H, W) long, as produced by the test pipeline
+                (resized/flipped like the image would be).
+            img_meta (list[dict]): Image metas.
+            rescale (bool): Resize to the original image shape.
+
+        Returns:
+            Tensor: (B, K, H', W') probabilities.
+        """
+        h, w = labels.shape[-2:]
+        recon, _, _ = self.reconstruct(labels)
+        logits = self.class_logits(recon)
+        s = self.upsample_factor
+        logits = logits[..., :h * s, :w * s]
+        if s != 1:
+            logits = resize(logits, size=(h, w), mode='bilinear',
+                            align_corners=False)
+        if rescale:
+            logits = resize(logits, size=img_meta[0]['ori_shape'][:2],
+                            mode='bilinear', align_corners=False)
+        probs = logits.softmax(dim=1)
+        if img_meta[0].get('flip', False):
+            dims = {'horizontal': (3, ), 'vertical': (2, )}
+            probs = probs.flip(dims=dims[img_meta[0]['flip_direction']])
+        return probs
+
+    @staticmethod
+    def _labels(gt_semantic_seg):
+        if gt_semantic_seg is None:
+            raise ValueError(
+                'MaskigeAutoencoder needs ground truth at test time: add '
+                "LoadAnnotations and Collect(keys=['img', 'gt_semantic_seg']) "
+                'to the test pipeline')
+        gt = gt_semantic_seg[0] if isinstance(gt_semantic_seg,
+                                              (list, tuple)) else \
+            gt_semantic_seg
+        return gt.reshape(-1, *gt.shape[-2:]).long()
+
+    def simple_test(self, img, img_meta, rescale=True, gt_semantic_seg=None):
+        probs = self.inference(self._labels(gt_semantic_seg), img_meta,
+                               rescale)
+        return list(probs.argmax(dim=1).cpu().numpy())
+
+    def aug_test(self, imgs, img_metas, rescale=True, gt_semantic_seg=None):
+        if gt_semantic_seg is None:
+            self._labels(None)
+        probs = 0
+        for meta, gt in zip(img_metas, gt_semantic_seg):
+            probs = probs + self.inference(self._labels(gt), meta, rescale)
+        return list((probs / len(imgs)).argmax(dim=1).cpu().numpy())

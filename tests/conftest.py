@@ -1,0 +1,21 @@
+import os.path as osp
+import sys
+
+import pytest
+
+import gss  # noqa: F401  (mmcv compatibility before any mmseg import)
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+TOOLS = osp.join(ROOT, 'tools')
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+
+@pytest.fixture(scope='session')
+def street_data(tmp_path_factory):
+    """A small generated street-scene dataset (SegNet layout), 64×64."""
+    from gss.datasets import generate_street_scenes
+    root = tmp_path_factory.mktemp('street')
+    generate_street_scenes(str(root), num_train=8, num_val=4, height=64,
+                           width=64, seed=0)
+    return str(root)

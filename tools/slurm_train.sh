@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Usage: [GPUS=8] bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [args]
+set -x
+source "$(dirname "$0")/env.sh"
+PARTITION=$1
+JOB_NAME=$2
+CONFIG=$3
+GPUS=${GPUS:-8}
+GPUS_PER_NODE=${GPUS_PER_NODE:-8}
+CPUS_PER_TASK=${CPUS_PER_TASK:-5}
+SRUN_ARGS=${SRUN_ARGS:-""}
+
+srun -p ${PARTITION} \
+    --job-name=${JOB_NAME} \
+    --gres=gpu:${GPUS_PER_NODE} \
+    --ntasks=${GPUS} \
+    --ntasks-per-node=${GPUS_PER_NODE} \
+    --cpus-per-task=${CPUS_PER_TASK} \
+    --kill-on-bad-exit=1 \
+    ${SRUN_ARGS} \
+    "$PYTHON" -u "$GSS_ROOT/tools/train.py" ${CONFIG} --launcher="slurm" "${@:4}"

@@ -1,0 +1,204 @@
+"""Train a GSS (or any mmseg 0.x) model.
+
+Usage mirrors mmsegmentation 0.x::
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume-from CKPT]
+    bash tools/dist_train.sh CONFIG GPUS [args]
+
+On a machine without CUDA the model trains on the CPU; distributed runs use
+the gloo backend and SyncBN layers become plain BN (per-process statistics).
+"""
+import argparse
+import copy
+import os
+import os.path as osp
+import sys
+import time
+import warnings
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+import mmcv  # noqa: E402
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmcv.runner import get_dist_info  # noqa: E402
+from mmcv.utils import Config, DictAction, get_git_hash  # noqa: E402
+from mmseg import __version__ as mmseg_version  # noqa: E402
+from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402,E501
+from mmseg.datasets import build_dataset  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
+
+from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
+from gss.utils import UNSAFE_ENV  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a segmentor')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--load-from', help='the checkpoint file to load weights from')
+    parser.add_argument(
+        '--resume-from', help='the checkpoint file to resume from')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='whether not to evaluate the checkpoint during training')
+    group_gpus = parser.add_mutually_exclusive_group()
+    group_gpus.add_argument(
+        '--gpu-ids',
+        type=int,
+        nargs='+',
+        help='(Deprecated, use --gpu-id) ids of gpus to use '
+        '(only applicable to non-distributed training)')
+    group_gpus.add_argument(
+        '--gpu-id',
+        type=int,
+        default=0,
+        help='id of gpu to use (only applicable to non-distributed training)')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument(
+        '--diff-seed',
+        action='store_true',
+        help='Whether or not set different seeds for different ranks')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='whether to set deterministic options for CUDNN backend.')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument(
+        '--auto-resume',
+        action='store_true',
+        help='resume from the latest checkpoint in the work_dir automatically')
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='allow checkpoints that need full unpickling (trusted files '
+        'only; the default loads weights only)')
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.unsafe_load:
+        os.environ[UNSAFE_ENV] = '1'
+
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if cfg.get('cudnn_benchmark', False):
+        torch.backends.cudnn.benchmark = True
+
+    # work_dir priority: CLI > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.load_from is not None:
+        cfg.load_from = args.load_from
+    if args.resume_from is not None:
+        cfg.resume_from = args.resume_from
+    if args.gpu_ids is not None:
+        warnings.warn('`--gpu-ids` is deprecated, please use `--gpu-id`. '
+                      'Only the first GPU will be used.')
+        cfg.gpu_ids = args.gpu_ids[:1]
+    else:
+        cfg.gpu_ids = [args.gpu_id]
+    cfg.auto_resume = args.auto_resume
+    cfg.device = get_device()
+
+    if args.launcher == 'none':
+        distributed = False
+    else:
+        distributed = True
+        backend = init_dist(args.launcher, **cfg.get('dist_params', {}))
+        _, world_size = get_dist_info()
+        cfg.gpu_ids = range(world_size)
+        if backend == 'gloo':
+            use_cpu_ddp_in_mmseg()
+
+    mmcv.mkdir_or_exist(osp.abspath(cfg.work_dir))
+    cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
+    timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
+    log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
+    logger = get_root_logger(log_file=log_file, log_level=cfg.log_level)
+
+    meta = dict()
+    env_info = '\n'.join(f'{k}: {v}' for k, v in collect_env().items())
+    dash_line = '-' * 60 + '\n'
+    logger.info('Environment info:\n' + dash_line + env_info + '\n' +
+                dash_line)
+    meta['env_info'] = env_info
+    logger.info(f'Distributed training: {distributed}')
+    logger.info(f'Config:\n{cfg.pretty_text}')
+
+    seed = init_random_seed(args.seed, device=cfg.device)
+    seed = seed + dist.get_rank() if args.diff_seed else seed
+    logger.info(f'Set random seed to {seed}, '
+                f'deterministic: {args.deterministic}')
+    set_random_seed(seed, deterministic=args.deterministic)
+    cfg.seed = seed
+    meta['seed'] = seed
+    meta['exp_name'] = osp.basename(args.config)
+
+    model = build_segmentor(
+        cfg.model,
+        train_cfg=cfg.get('train_cfg'),
+        test_cfg=cfg.get('test_cfg'))
+    model.init_weights()
+
+    # torch's SyncBatchNorm needs CUDA (and several processes): use BN stats
+    # per process otherwise instead of crashing.
+    if not distributed or cfg.device == 'cpu':
+        if any(isinstance(m, torch.nn.SyncBatchNorm) for m in model.modules()):
+            logger.info('SyncBN is replaced by BN (single process or no '
+                        'CUDA).')
+        model = revert_sync_batchnorm(model)
+
+    logger.info(model)
+
+    datasets = [build_dataset(cfg.data.train)]
+    if len(cfg.workflow) == 2:
+        val_dataset = copy.deepcopy(cfg.data.val)
+        val_dataset.pipeline = cfg.data.train.pipeline
+        datasets.append(build_dataset(val_dataset))
+    if cfg.checkpoint_config is not None:
+        # CLASSES/PALETTE in checkpoints let tools/test.py and demos show
+        # class names without the dataset.
+        cfg.checkpoint_config.meta = dict(
+            mmseg_version=f'{mmseg_version}+{get_git_hash()[:7]}',
+            gss_version=gss.__version__,
+            config=cfg.pretty_text,
+            CLASSES=datasets[0].CLASSES,
+            PALETTE=datasets[0].PALETTE)
+    model.CLASSES = datasets[0].CLASSES
+    train_segmentor(
+        model,
+        datasets,
+        cfg,
+        distributed=distributed,
+        validate=(not args.no_validate),
+        timestamp=timestamp,
+        meta=meta)
+
+
+if __name__ == '__main__':
+    main()
