@@ -70,10 +70,10 @@ class GSSFFHead(BaseDecodeHead):
                  pixel_head='separate',
                  loss_token=dict(
                      type='CrossEntropyLoss', loss_weight=0.8,
-                     loss_name='loss_token'),
+                     avg_non_ignore=True, loss_name='loss_token'),
                  loss_decode=dict(
                      type='CrossEntropyLoss', loss_weight=0.2,
-                     loss_name='loss_pixel'),
+                     avg_non_ignore=True, loss_name='loss_pixel'),
                  temperature=0.01,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')

@@ -40,7 +40,7 @@ class GSSFTWHead(GSSFFHead):
                  post_swin_window_size=7,
                  loss_inverse=dict(
                      type='CrossEntropyLoss', loss_weight=1.0,
-                     loss_name='loss_inverse'),
+                     avg_non_ignore=True, loss_name='loss_inverse'),
                  **kwargs):
         super().__init__(**kwargs)
         for param in self.parameters():
