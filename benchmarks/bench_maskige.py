@@ -16,10 +16,9 @@ for K = 19 / 150 / 194 (Cityscapes / ADE20K / MSeg palettes) at 512x512 and
 of ``--repeats`` runs after one warm-up. Peak extra memory is *measured*:
 on CPU as the growth of the process's peak RSS (``VmHWM`` of
 ``/proc/self/status``, reset through ``/proc/self/clear_refs`` before each
-run) over the RSS before it, with glibc told to serve every allocation of
-64 KB or more by its own mmap (``mallopt``) so that freed tensors leave the
-RSS at once and reused heap pages do not hide new allocations; on CUDA with
-``torch.cuda.max_memory_allocated``.
+run) over the RSS before it, in a separate run with glibc serving every
+allocation of 64 KB or more by its own mmap (see ``GlibcMalloc``); on CUDA
+with ``torch.cuda.max_memory_allocated``.
 The naive method is skipped where its analytic footprint (two
 (B, K, 3, H, W) float32 tensors) exceeds ``--naive-limit-gb``.
 
@@ -77,21 +76,35 @@ def _status_kb(field):
     raise RuntimeError(f'{field} not in /proc/self/status')
 
 
-def precise_cpu_rss():
-    """Make RSS follow tensor allocations (glibc only; no-op elsewhere).
+class GlibcMalloc:
+    """Switch glibc between fast and RSS-exact allocation (no-op elsewhere).
 
-    Returns:
-        bool: Whether glibc accepted the settings.
+    For timing, large blocks are reused from the heap (glibc's steady-state
+    defaults: mmap threshold 32 MB, trim threshold 64 MB). For memory, every
+    allocation of 64 KB or more gets its own mmap, so freed tensors leave
+    the RSS at once and reused heap pages do not hide new allocations; this
+    makes each allocation slower, so it is used for the memory run only.
     """
-    libc_name = ctypes.util.find_library('c')
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name)
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    if not hasattr(libc, 'mallopt'):
-        return False
-    return bool(libc.mallopt(m_mmap_threshold, 64 * 1024)
-                and libc.mallopt(m_trim_threshold, 64 * 1024))
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+
+    def __init__(self):
+        name = ctypes.util.find_library('c')
+        libc = ctypes.CDLL(name) if name else None
+        self.libc = libc if hasattr(libc, 'mallopt') else None
+
+    def _set(self, mmap_threshold, trim_threshold):
+        if self.libc is None:
+            return False
+        ok = self.libc.mallopt(self.M_MMAP_THRESHOLD, mmap_threshold)
+        ok &= self.libc.mallopt(self.M_TRIM_THRESHOLD, trim_threshold)
+        self.libc.malloc_trim(0)
+        return bool(ok)
+
+    def for_timing(self):
+        return self._set(32 << 20, 64 << 20)
+
+    def for_rss(self):
+        return self._set(64 << 10, 64 << 10)
 
 
 class PeakMemory:
@@ -120,7 +133,7 @@ class PeakMemory:
             self.peak = _status_kb('VmHWM') * 1024 - self.base
 
 
-def run_case(method, maskige, maskige_u8, colors, device, repeats):
+def run_case(method, maskige, maskige_u8, colors, device, repeats, malloc):
     """Median seconds and peak extra bytes of one method on one input."""
     if method == 'naive':
         fn = lambda: naive_decode(maskige, colors)  # noqa: E731
@@ -138,8 +151,10 @@ def run_case(method, maskige, maskige_u8, colors, device, repeats):
         if device.type == 'cuda':
             torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
+    malloc.for_rss()
     with PeakMemory(device) as mem:
         fn()
+    malloc.for_timing()
     return statistics.median(times), max(mem.peak, 0), labels
 
 
@@ -159,7 +174,9 @@ def machine_info():
         torch=torch.__version__,
         numpy=np.__version__,
         cuda=torch.cuda.get_device_name() if torch.cuda.is_available() else
-        None)
+        None,
+        # Other processes share the CPU: a high load inflates all times.
+        load_average_1_5_15_min=os.getloadavg())
 
 
 def parse_args():
@@ -176,7 +193,8 @@ def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    rss_exact = precise_cpu_rss()
+    malloc = GlibcMalloc()
+    rss_exact = malloc.for_timing()
     devices = [torch.device('cpu')]
     if torch.cuda.is_available():
         devices.append(torch.device('cuda'))
@@ -221,7 +239,7 @@ def main():
                         continue
                     seconds, peak, result = run_case(
                         method, maskige, maskige_u8, colors, device,
-                        args.repeats)
+                        args.repeats, malloc)
                     if reference is None:
                         reference = result
                     row.update(seconds=seconds, peak_extra_bytes=peak,
@@ -249,7 +267,7 @@ def main():
         memory_measurement=(
             'CPU: growth of peak RSS (VmHWM, reset via /proc/self/'
             'clear_refs) over RSS before the call, includes the output; '
-            'glibc mmap threshold 64 KB: ' + str(rss_exact) + '; CUDA: '
+            'glibc mallopt applied: ' + str(rss_exact) + '; CUDA: '
             'torch.cuda.max_memory_allocated growth'),
         timing=f'median of {args.repeats} runs after one warm-up',
         input='batch 1, random labels, maskige + N(0, 0.02) noise',

@@ -20,77 +20,14 @@ from torch import nn
 from .palette import Palette
 
 #: Upper bound on the elements of one (pixels x classes) score block of the
-#: chunked decoders: their extra memory is O(H*W) plus one 4 MB block.
-CHUNK_ELEMENTS = 1 << 20
+#: chunked decoders: their extra memory is O(H*W) plus one 1 MB block
+#: (small enough to stay in cache, the fastest size on CPU).
+CHUNK_ELEMENTS = 1 << 18
 
 #: Classes interpolated at once by :func:`upsample_labels`.
 UPSAMPLE_CHUNK = 8
 
 _DECODE_METHODS = ('auto', 'matmul', 'lut', 'lstsq')
-
-
-class MaskigeCodec(nn.Module):
-    """A palette with its maskige transform X and inverse X^-1.
-
-    The colours are non-persistent buffers: ``.to(device)`` moves them and
-    checkpoints do not store them (the palette comes from the config).
-
-    Args:
-        palette: Anything :meth:`Palette.build` accepts (a shipped name such
-            as ``'cityscapes'``, a JSON path, a list of [r, g, b], a dict or
-            a :class:`Palette`).
-        num_classes (int, optional): If given, the palette must have this
-            many colours.
-        ignore_index (int): Label of ignored pixels; must match the
-            palette's. Default: 255.
-        temperature (float, optional): Softmax temperature of
-            :meth:`scores`; None returns raw negative squared distances.
-
-    Attributes:
-        palette (Palette): The validated palette.
-        num_classes (int): Number of classes K.
-    """
-
-    def __init__(self, palette, num_classes=None, ignore_index=255,
-                 temperature=None):
-        super().__init__()
-        self.palette = Palette.build(palette, num_classes)
-        if self.palette.ignore_index != ignore_index:
-            raise ValueError(
-                f'the palette has ignore_index={self.palette.ignore_index} '
-                f'but MaskigeCodec got ignore_index={ignore_index}: pass '
-                'the same value to both')
-        if temperature is not None and not temperature > 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
-        self.num_classes = self.palette.num_classes
-        self.ignore_index = ignore_index
-        self.temperature = temperature
-        self.register_buffer('colors', torch.from_numpy(
-            self.palette.colors.copy()), persistent=False)
-        self.register_buffer('ignore_color', torch.from_numpy(
-            self.palette.ignore_color.copy()), persistent=False)
-
-    def extra_repr(self):
-        return (f'palette={self.palette.name!r}, num_classes='
-                f'{self.num_classes}, ignore_index={self.ignore_index}, '
-                f'temperature={self.temperature}')
-
-    def encode(self, labels, dtype=torch.float32):
-        """Labels (B, H, W) -> maskige (B, 3, H, W), see
-        :func:`labels_to_maskige`."""
-        return labels_to_maskige(labels, self.colors, self.ignore_color,
-                                 self.ignore_index, dtype)
-
-    def scores(self, maskige):
-        """Maskige (B, 3, H, W) float -> (B, K, H, W) class scores (or
-        probabilities with a temperature), see :func:`maskige_to_scores`."""
-        return maskige_to_scores(maskige, self.colors, self.temperature)
-
-    def decode(self, maskige, method='auto'):
-        """Maskige (B, 3, H, W) -> (B, H, W) long labels, ignore colour to
-        ``ignore_index``, see :func:`maskige_to_labels`."""
-        return maskige_to_labels(maskige, self.colors, method,
-                                 self.ignore_color, self.ignore_index)
 
 
 def _check_labels(labels):
@@ -118,7 +55,8 @@ def _check_label_range(labels, num_classes, ignore_index):
             f'labels contain ids {ids[:10]}{" ..." if len(ids) > 10 else ""}'
             f' outside the {num_classes} classes 0..{num_classes - 1} (and '
             f'not ignore_index={ignore_index}): check num_classes, the '
-            'palette and the dataset\'s label mapping (e.g. reduce_zero_label)')
+            "palette and the dataset's label mapping (e.g. "
+            'reduce_zero_label)')
 
 
 def _check_colors(colors, device):
@@ -127,7 +65,11 @@ def _check_colors(colors, device):
     if colors.dim() != 2 or colors.shape[1] != 3 or len(colors) == 0:
         raise ValueError('colors must be a (K, 3) palette in 0..255 units, '
                          f'got shape {tuple(colors.shape)}')
-    return colors.to(torch.float64)
+    colors = colors.to(torch.float64)
+    if colors.min() < 0 or colors.max() > 255:
+        raise ValueError('colors must be in 0..255 units, got values from '
+                         f'{colors.min().item()} to {colors.max().item()}')
+    return colors
 
 
 def _check_maskige(maskige):
@@ -252,9 +194,9 @@ def maskige_to_scores(maskige, colors, temperature=None):
     """Soft inverse X^-1: per-class scores from colour distances.
 
     Computes ``-||x - beta_k||^2`` in [0, 1] colour units through
-    ``||x||^2 - 2 x.beta_k + ||beta_k||^2`` (one einsum), so no
-    (B, K, 3, H, W) tensor is made; the (B, K, H, W) result is the only
-    K-sized allocation.
+    ``||x||^2 - 2 x.beta_k + ||beta_k||^2`` (one einsum, then in-place
+    updates), so no (B, K, 3, H, W) tensor is made: the (B, K, H, W)
+    result is the only K-sized allocation (two with a temperature).
 
     Args:
         maskige (Tensor): (B, 3, H, W) float in [0, 1].
@@ -396,11 +338,12 @@ def _decode_lut(maskige, table):
     """Decode through the cached 256^3 lookup table of ``table``."""
     key = table.round().to(torch.uint8).cpu().numpy().tobytes()
     lut = _lookup_table(key, maskige.device)
-    if maskige.dtype == torch.uint8:
-        rgb = maskige.int()
-    else:
-        rgb = (maskige * 255).round_().clamp_(0, 255).int()
-    index = (rgb[:, 0] * 256 + rgb[:, 1]) * 256 + rgb[:, 2]
+    # index = (r * 256 + g) * 256 + b, one channel at a time.
+    index = torch.zeros_like(maskige[:, 0], dtype=torch.int32)
+    for channel in maskige.unbind(dim=1):
+        if maskige.dtype != torch.uint8:
+            channel = (channel * 255).round_().clamp_(0, 255)
+        index.mul_(256).add_(channel.int())
     return lut[index].long()
 
 
@@ -438,30 +381,92 @@ def _lookup_table(key, device):
     limit = center_dist.min(dim=1, keepdim=True).values + 2 * half_diag
     is_candidate = center_dist <= limit + 1
     count = is_candidate.sum(dim=1)
-    # Candidate ids in ascending order (so argmin ties pick the lowest),
-    # padded with id `num`, which scores +inf.
+    # Candidate ids first, in ascending order (so argmin ties pick the
+    # lowest id).
     ids = torch.where(is_candidate, torch.arange(num, device=device), num)
     ids = ids.sort(dim=1).values[:, :int(count.max())]
-    padded = torch.cat([table, table.new_zeros(1, 3)])
-    sq_norm = (padded * padded).sum(dim=1)
-    sq_norm[num] = float('inf')
+    sq_norm = (table * table).sum(dim=1)
 
     step = torch.arange(side, device=device, dtype=torch.float32)
     offsets = torch.cartesian_prod(step, step, step)  # (side^3, 3)
     lut_dtype = torch.uint8 if num <= 256 else torch.int16
     blocks = ids[:, :1].to(lut_dtype).repeat(1, len(offsets))
-    order = count.argsort()
-    order = order[count[order] > 1]
-    blocks_per_chunk = max(1, CHUNK_ELEMENTS // (len(offsets) * ids.shape[1]))
-    for start in range(0, len(order), blocks_per_chunk):
-        sel = order[start:start + blocks_per_chunk]
-        cand = ids[sel, :int(count[sel[-1]])]
-        points = corners[sel, None] + offsets  # (n, side^3, 3)
-        # ||c||^2 - 2 p.c for every point and its block's candidates.
-        scores = torch.baddbmm(sq_norm[cand][:, None, :], points,
-                               padded[cand].transpose(1, 2), alpha=-2)
-        blocks[sel] = cand.gather(1, scores.argmin(dim=2)).to(lut_dtype)
+    for num_cand in torch.unique(count[count > 1]).tolist():
+        group = torch.nonzero(count == num_cand)[:, 0]
+        per_chunk = max(1, CHUNK_ELEMENTS // (len(offsets) * num_cand))
+        for start in range(0, len(group), per_chunk):
+            sel = group[start:start + per_chunk]
+            cand = ids[sel, :num_cand]
+            points = corners[sel, None] + offsets  # (n, side^3, 3)
+            # ||c||^2 - 2 p.c for every point and its block's candidates.
+            scores = torch.baddbmm(sq_norm[cand][:, None, :], points,
+                                   table[cand].transpose(1, 2), alpha=-2)
+            blocks[sel] = cand.gather(1, scores.argmin(dim=2)).to(lut_dtype)
     # (block r, g, b, offset r, g, b) -> (r, g, b) order.
     n = 256 // side
     return blocks.view(n, n, n, side, side, side).permute(
         0, 3, 1, 4, 2, 5).reshape(-1)
+
+
+class MaskigeCodec(nn.Module):
+    """A palette with its maskige transform X and inverse X^-1.
+
+    The colours are non-persistent buffers: ``.to(device)`` moves them and
+    checkpoints do not store them (the palette comes from the config).
+
+    Args:
+        palette: Anything :meth:`Palette.build` accepts (a shipped name such
+            as ``'cityscapes'``, a JSON path, a list of [r, g, b], a dict or
+            a :class:`Palette`).
+        num_classes (int, optional): If given, the palette must have this
+            many colours.
+        ignore_index (int): Label of ignored pixels; must match the
+            palette's. Default: 255.
+        temperature (float, optional): Softmax temperature of
+            :meth:`scores`; None returns raw negative squared distances.
+
+    Attributes:
+        palette (Palette): The validated palette.
+        num_classes (int): Number of classes K.
+    """
+
+    def __init__(self, palette, num_classes=None, ignore_index=255,
+                 temperature=None):
+        super().__init__()
+        self.palette = Palette.build(palette, num_classes)
+        if self.palette.ignore_index != ignore_index:
+            raise ValueError(
+                f'the palette has ignore_index={self.palette.ignore_index} '
+                f'but MaskigeCodec got ignore_index={ignore_index}: pass '
+                'the same value to both')
+        if temperature is not None and not temperature > 0:
+            raise ValueError(f'temperature must be > 0, got {temperature}')
+        self.num_classes = self.palette.num_classes
+        self.ignore_index = ignore_index
+        self.temperature = temperature
+        self.register_buffer('colors', torch.from_numpy(
+            self.palette.colors.copy()), persistent=False)
+        self.register_buffer('ignore_color', torch.from_numpy(
+            self.palette.ignore_color.copy()), persistent=False)
+
+    def extra_repr(self):
+        return (f'palette={self.palette.name!r}, num_classes='
+                f'{self.num_classes}, ignore_index={self.ignore_index}, '
+                f'temperature={self.temperature}')
+
+    def encode(self, labels, dtype=torch.float32):
+        """Labels (B, H, W) -> maskige (B, 3, H, W), see
+        :func:`labels_to_maskige`."""
+        return labels_to_maskige(labels, self.colors, self.ignore_color,
+                                 self.ignore_index, dtype)
+
+    def scores(self, maskige):
+        """Maskige (B, 3, H, W) float -> (B, K, H, W) class scores (or
+        probabilities with a temperature), see :func:`maskige_to_scores`."""
+        return maskige_to_scores(maskige, self.colors, self.temperature)
+
+    def decode(self, maskige, method='auto'):
+        """Maskige (B, 3, H, W) -> (B, H, W) long labels, ignore colour to
+        ``ignore_index``, see :func:`maskige_to_labels`."""
+        return maskige_to_labels(maskige, self.colors, method,
+                                 self.ignore_color, self.ignore_index)

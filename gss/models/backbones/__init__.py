@@ -1,1 +1,1 @@
-
+from .efficientnet_lite import EfficientNetLite  # noqa: F401

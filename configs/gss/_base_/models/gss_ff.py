@@ -1,0 +1,46 @@
+# GSS-FF (latent prior learning with the training-free X⁻¹), the part every
+# backbone shares: the frozen DALL·E dVAE as tokenizer (8192 tokens, 8×
+# down; labels are upsampled 2× so tokens lie on the stride-4 grid), a
+# multi-level aggregation (MLA, 384 channels per level) of the four backbone
+# levels at stride 4, shifted-window blocks (16 heads, window 7) and a token
+# classifier (512 → 2048 → 8192). Loss: 0.8 · token CE + 0.2 · auxiliary
+# pixel-head CE.
+#
+# gss_ff_<backbone>.py adds the backbone, in_channels and swin_depth; the
+# dataset configs set num_classes, palette and test_cfg.
+# The dVAE weights load from ckp/dalle_dvae.pth when training starts
+# (`bash tools/download_pretrain_vqvae.sh` writes it).
+norm_cfg = dict(type='SyncBN', requires_grad=True)
+model = dict(
+    type='EncoderDecoder',
+    pretrained=None,
+    decode_head=dict(
+        type='GSSFFHead',
+        tokenizer=dict(type='DalleDVAE', checkpoint='ckp/dalle_dvae.pth'),
+        palette=None,  # set per dataset
+        num_classes=None,  # set per dataset
+        in_index=[0, 1, 2, 3],
+        channels=384,
+        indice_channel_index=0,
+        token_stride=4,
+        indice_seg_channel=512,
+        indice_cls_channel=2048,
+        swin_depth=2,
+        swin_num_heads=16,
+        swin_window_size=7,
+        pixel_head='separate',
+        temperature=0.01,
+        norm_cfg=norm_cfg,
+        align_corners=False,
+        loss_token=dict(
+            type='CrossEntropyLoss',
+            loss_weight=0.8,
+            avg_non_ignore=True,
+            loss_name='loss_token'),
+        loss_decode=dict(
+            type='CrossEntropyLoss',
+            loss_weight=0.2,
+            avg_non_ignore=True,
+            loss_name='loss_pixel')),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,389 @@
+"""Panels of what a GSS model sees and predicts, drawn with cv2/numpy only.
+
+One panel per image, six columns of the image size side by side::
+
+    input | ground truth | GT maskige | predicted maskige | prediction | error
+
+under a title bar, above a legend of the classes present in the ground
+truth or the prediction (dataset colour, maskige colour, name). Label maps
+use the dataset palette and the GT maskige is X(ground truth) in the maskige
+palette; the predicted maskige is the tokenizer's decoding of the *predicted*
+tokens, before X⁻¹. The error map is red where the prediction is wrong, dark
+where it is right and grey where the ground truth is ignored. Columns that
+need a ground truth are filled with a "no ground truth" placeholder when
+none is given.
+
+Images are RGB here; convert mmcv's BGR arrays with ``mmcv.bgr2rgb``.
+"""
+import cv2
+import mmcv
+import numpy as np
+import torch
+from mmcv.parallel import collate, scatter
+from mmseg.datasets.pipelines import Compose
+from mmseg.ops import resize
+
+TITLES = ('input', 'ground truth', 'GT maskige', 'predicted maskige',
+          'prediction', 'error')
+#: RGB colours of the error map.
+ERROR_COLORS = dict(
+    wrong=(255, 0, 0), right=(32, 32, 32), ignored=(128, 128, 128))
+#: RGB colour of ignored pixels in the label-map columns.
+IGNORE_COLOR = (0, 0, 0)
+PLACEHOLDER_COLOR = (64, 64, 64)
+BAR_COLOR = (0, 0, 0)
+TEXT_COLOR = (255, 255, 255)
+TITLE_HEIGHT = 20
+LEGEND_ROW_HEIGHT = 18
+LEGEND_ENTRY_WIDTH = 150
+SWATCH = 12
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+FONT_SCALE = 0.4
+
+
+def legend_rows(num_entries, panel_width):
+    """Rows of a legend with ``num_entries`` entries under a panel.
+
+    Args:
+        num_entries (int): Classes in the legend.
+        panel_width (int): Panel width in pixels (6 × image width).
+
+    Returns:
+        int: Number of legend rows (each ``LEGEND_ROW_HEIGHT`` high).
+    """
+    per_row = max(1, panel_width // LEGEND_ENTRY_WIDTH)
+    return -(-num_entries // per_row)
+
+
+def colorize(labels, palette, ignore_color=IGNORE_COLOR):
+    """Paint a label map.
+
+    Args:
+        labels (np.ndarray): (H, W) integer labels.
+        palette (array-like): (K, 3) RGB colours.
+        ignore_color (tuple[int]): Colour of labels outside 0..K-1 (the
+            ignore index).
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 RGB image.
+    """
+    palette = np.asarray(palette, dtype=np.uint8).reshape(-1, 3)
+    out = np.empty(labels.shape + (3, ), dtype=np.uint8)
+    out[:] = ignore_color
+    valid = (labels >= 0) & (labels < len(palette))
+    out[valid] = palette[labels[valid]]
+    return out
+
+
+def error_map(gt, pred, ignore_index=255):
+    """Colour right, wrong and ignored pixels (see ``ERROR_COLORS``).
+
+    Args:
+        gt (np.ndarray): (H, W) ground-truth labels.
+        pred (np.ndarray): (H, W) predicted labels.
+        ignore_index (int): Ignored ground-truth label.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 RGB image.
+    """
+    out = np.empty(gt.shape + (3, ), dtype=np.uint8)
+    out[:] = ERROR_COLORS['right']
+    out[gt != pred] = ERROR_COLORS['wrong']
+    out[gt == ignore_index] = ERROR_COLORS['ignored']
+    return out
+
+
+def maskige_to_image(maskige):
+    """A (3, H, W) maskige tensor in [0, 1] as an (H, W, 3) uint8 image."""
+    image = maskige.detach().float().clamp(0, 1).mul(255).round()
+    return image.to(torch.uint8).permute(1, 2, 0).cpu().numpy()
+
+
+def _put_text(canvas, text, x, y_center, max_width):
+    """Write ``text`` left-aligned at ``x``, shrunk (then cut) to fit."""
+    scale = FONT_SCALE
+    width = cv2.getTextSize(text, FONT, scale, 1)[0][0]
+    if width > max_width:
+        scale = max(0.25, scale * max_width / width)
+    while text and cv2.getTextSize(text, FONT, scale, 1)[0][0] > max_width:
+        text = text[:-1]
+    height = cv2.getTextSize(text, FONT, scale, 1)[0][1]
+    cv2.putText(canvas, text, (x, y_center + height // 2), FONT, scale,
+                TEXT_COLOR, 1, cv2.LINE_AA)
+
+
+def _placeholder(height, width):
+    tile = np.empty((height, width, 3), dtype=np.uint8)
+    tile[:] = PLACEHOLDER_COLOR
+    _put_text(tile, 'no ground truth', 2, height // 2, width - 4)
+    return tile
+
+
+def _legend(classes, panel_width, class_names, dataset_palette,
+            maskige_palette):
+    rows = legend_rows(len(classes), panel_width)
+    canvas = np.empty((rows * LEGEND_ROW_HEIGHT, panel_width, 3),
+                      dtype=np.uint8)
+    canvas[:] = BAR_COLOR
+    per_row = max(1, panel_width // LEGEND_ENTRY_WIDTH)
+    for i, label in enumerate(classes):
+        x = (i % per_row) * LEGEND_ENTRY_WIDTH + 2
+        y = (i // per_row) * LEGEND_ROW_HEIGHT
+        top = y + (LEGEND_ROW_HEIGHT - SWATCH) // 2
+        swatches = [dataset_palette[label]]
+        if maskige_palette is not None:
+            swatches.append(maskige_palette[label])
+        for color in swatches:
+            canvas[top:top + SWATCH, x:x + SWATCH] = color
+            x += SWATCH + 2
+        _put_text(canvas, str(class_names[label]), x + 2,
+                  y + LEGEND_ROW_HEIGHT // 2,
+                  (i % per_row + 1) * LEGEND_ENTRY_WIDTH - x - 4)
+    return canvas
+
+
+def draw_panel(image,
+               gt,
+               gt_maskige,
+               pred_maskige,
+               pred,
+               class_names,
+               dataset_palette,
+               ignore_index=255,
+               maskige_palette=None):
+    """Draw the six-column panel of one image.
+
+    Args:
+        image (np.ndarray): (H, W, 3) uint8 RGB input image.
+        gt (np.ndarray | None): (H, W) ground-truth labels, ``ignore_index``
+            where ignored; None draws placeholders in the ground-truth,
+            GT-maskige and error columns.
+        gt_maskige (np.ndarray | None): (H, W, 3) uint8 X(gt).
+        pred_maskige (np.ndarray): (H, W, 3) uint8 maskige decoded from
+            the predicted tokens.
+        pred (np.ndarray): (H, W) predicted labels.
+        class_names (Sequence[str]): The K class names.
+        dataset_palette (array-like): (K, 3) RGB dataset colours.
+        ignore_index (int): Ignored ground-truth label. Default: 255.
+        maskige_palette (array-like, optional): (K, 3) RGB maskige colours,
+            shown next to the dataset colours in the legend.
+
+    Returns:
+        np.ndarray: uint8 RGB panel of shape (TITLE_HEIGHT + H +
+        LEGEND_ROW_HEIGHT * legend_rows(n, 6 W), 6 W, 3), where n counts
+        the classes present in ``gt`` or ``pred``.
+
+    Raises:
+        ValueError: The inputs do not share one (H, W), or the palettes do
+            not have one colour per class.
+    """
+    height, width = pred.shape
+    if gt is not None and gt_maskige is None:
+        raise ValueError('draw_panel: a ground truth needs its gt_maskige')
+    arrays = dict(image=image, gt=gt, gt_maskige=gt_maskige,
+                  pred_maskige=pred_maskige)
+    for name, array in arrays.items():
+        if array is not None and array.shape[:2] != (height, width):
+            raise ValueError(
+                f'draw_panel: {name} is {array.shape[:2]} but pred is '
+                f'{(height, width)}; resize everything to one image size')
+    dataset_palette = np.asarray(dataset_palette, dtype=np.uint8)
+    palettes = dict(dataset_palette=dataset_palette,
+                    maskige_palette=maskige_palette)
+    for name, palette in palettes.items():
+        if palette is not None and len(palette) != len(class_names):
+            raise ValueError(f'draw_panel: {name} has {len(palette)} colours '
+                             f'for {len(class_names)} classes')
+
+    if gt is None:
+        missing = _placeholder(height, width)
+        gt_tile = gt_maskige_tile = error_tile = missing
+    else:
+        gt_tile = colorize(gt, dataset_palette)
+        gt_maskige_tile = gt_maskige
+        error_tile = error_map(gt, pred, ignore_index)
+    tiles = [image, gt_tile, gt_maskige_tile, pred_maskige,
+             colorize(pred, dataset_palette), error_tile]
+
+    panel_width = len(tiles) * width
+    titles = np.empty((TITLE_HEIGHT, panel_width, 3), dtype=np.uint8)
+    titles[:] = BAR_COLOR
+    for i, title in enumerate(TITLES):
+        _put_text(titles, title, i * width + 2, TITLE_HEIGHT // 2, width - 4)
+
+    present = set(np.unique(pred).tolist())
+    if gt is not None:
+        present |= set(np.unique(gt).tolist())
+    classes = sorted(c for c in present if 0 <= c < len(class_names))
+    legend = _legend(classes, panel_width, class_names, dataset_palette,
+                     maskige_palette)
+    return np.concatenate([titles, np.concatenate(tiles, axis=1), legend])
+
+
+def is_gss_model(model):
+    """Whether ``model`` (an mmseg segmentor) has a GSS decode head."""
+    head = getattr(getattr(model, 'module', model), 'decode_head', None)
+    return hasattr(head, 'decode_tokens') and hasattr(head, 'codec')
+
+
+def _window_starts(size, crop, stride):
+    # The windows of mmseg's EncoderDecoder.slide_inference.
+    grids = max(size - crop + stride - 1, 0) // stride + 1
+    return [max(min(i * stride + crop, size) - crop, 0) for i in range(grids)]
+
+
+def _decode_window(model, img):
+    head = model.decode_head
+    token_logits = head(model.extract_feat(img))[0]
+    return head.decode_tokens(token_logits, img.shape[2:])
+
+
+@torch.no_grad()
+def predicted_maskige(model, img, img_meta, rescale=True):
+    """Maskige of a GSS model's predicted tokens, aligned with its output.
+
+    Follows ``EncoderDecoder.inference``: whole or sliding-window test
+    (windows averaged), padding removed and resized to ``ori_shape`` when
+    ``rescale``, and flipped back for flipped inputs, so that pixel (i, j)
+    matches pixel (i, j) of ``simple_test``.
+
+    Args:
+        model (EncoderDecoder): A segmentor with a GSS decode head.
+        img (Tensor): (B, 3, H, W) normalised test images.
+        img_meta (list[dict]): Their metas (``img_shape``, ``ori_shape``,
+            ``flip``, ...).
+        rescale (bool): Resize to the original image size.
+
+    Returns:
+        Tensor: (B, 3, H', W') maskige in [0, 1].
+    """
+    if model.test_cfg.mode == 'slide':
+        h_stride, w_stride = model.test_cfg.stride
+        h_crop, w_crop = model.test_cfg.crop_size
+        batch, _, height, width = img.shape
+        maskige = img.new_zeros((batch, 3, height, width))
+        count = img.new_zeros((batch, 1, height, width))
+        for y1 in _window_starts(height, h_crop, h_stride):
+            for x1 in _window_starts(width, w_crop, w_stride):
+                y2, x2 = min(y1 + h_crop, height), min(x1 + w_crop, width)
+                maskige[:, :, y1:y2, x1:x2] += _decode_window(
+                    model, img[:, :, y1:y2, x1:x2])
+                count[:, :, y1:y2, x1:x2] += 1
+        maskige = maskige / count
+    else:
+        maskige = _decode_window(model, img)
+    if rescale:
+        h, w = img_meta[0]['img_shape'][:2]
+        maskige = resize(maskige[:, :, :h, :w],
+                         size=img_meta[0]['ori_shape'][:2], mode='bilinear',
+                         align_corners=model.align_corners, warning=False)
+    if img_meta[0].get('flip'):
+        direction = img_meta[0]['flip_direction']
+        maskige = maskige.flip(dims=(3, ) if direction == 'horizontal' else
+                               (2, ))
+    return maskige.clamp(0, 1)
+
+
+def gt_maskige(model, gt):
+    """X(gt) with the GSS head's maskige palette.
+
+    Args:
+        model (EncoderDecoder): A segmentor with a GSS decode head.
+        gt (np.ndarray): (H, W) labels, the head's ignore index where
+            ignored.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 RGB maskige.
+    """
+    codec = getattr(model, 'module', model).decode_head.codec
+    labels = torch.as_tensor(np.asarray(gt, dtype=np.int64),
+                             device=codec.colors.device)
+    return maskige_to_image(codec.encode(labels[None])[0])
+
+
+def _load_array(results):
+    # mmseg.apis.inference.LoadImage for an array, without importing
+    # mmseg.apis (and matplotlib) with gss.
+    results['filename'] = results['ori_filename'] = None
+    results['img_shape'] = results['ori_shape'] = results['img'].shape
+    return results
+
+
+def _test_batch(model, image):
+    """The test-pipeline batch of one BGR image, as ``inference_segmentor``.
+    """
+    pipeline = Compose([_load_array] + model.cfg.data.test.pipeline[1:])
+    data = collate([pipeline(dict(img=image))], samples_per_gpu=1)
+    device = next(model.parameters()).device
+    if device.type == 'cpu':
+        data['img_metas'] = [meta.data[0] for meta in data['img_metas']]
+    else:
+        data = scatter(data, [device])[0]
+    return data
+
+
+@torch.no_grad()
+def run_sample(model, img, gt=None):
+    """Run a GSS segmentor on one image and collect the panel inputs.
+
+    Args:
+        model (EncoderDecoder): A segmentor with a GSS decode head and a
+            ``cfg`` with a test pipeline (as made by ``init_segmentor``).
+        img (str | np.ndarray): Image file or BGR array (as mmcv reads it).
+        gt (np.ndarray, optional): (H, W) ground-truth labels.
+
+    Returns:
+        dict: ``image`` (H, W, 3) RGB, ``gt``, ``gt_maskige`` (None without
+        ``gt``), ``pred_maskige`` (H, W, 3) uint8 and ``pred`` (H, W),
+        the keyword arguments of :func:`draw_panel` for this image.
+
+    Raises:
+        TypeError: The model has no GSS decode head.
+    """
+    model = getattr(model, 'module', model)
+    if not is_gss_model(model):
+        raise TypeError(
+            f'{type(model.decode_head).__name__} is not a GSS head: the '
+            'panel needs a model whose decode_head decodes maskige tokens '
+            '(GSSFFHead or GSSFTWHead)')
+    image = mmcv.imread(img)
+    data = _test_batch(model, image)
+    pred = model(return_loss=False, rescale=True, **data)[0]
+    maskige = predicted_maskige(model, data['img'][0], data['img_metas'][0])
+    if gt is not None and gt.shape != pred.shape:
+        raise ValueError(f'the ground truth is {gt.shape} but the image is '
+                         f'{pred.shape}')
+    return dict(
+        image=mmcv.bgr2rgb(image),
+        gt=gt,
+        gt_maskige=None if gt is None else gt_maskige(model, gt),
+        pred_maskige=maskige_to_image(maskige[0]),
+        pred=pred)
+
+
+def model_panel(model, img, gt=None, palette=None):
+    """The panel of one image (see :func:`draw_panel`).
+
+    Args:
+        model (EncoderDecoder): A GSS segmentor with ``CLASSES`` and
+            ``PALETTE`` (from its checkpoint) and a ``cfg``.
+        img (str | np.ndarray): Image file or BGR array.
+        gt (np.ndarray, optional): (H, W) ground-truth labels.
+        palette (array-like, optional): (K, 3) RGB dataset colours; defaults
+            to ``model.PALETTE``.
+
+    Returns:
+        np.ndarray: uint8 RGB panel.
+    """
+    model = getattr(model, 'module', model)
+    palette = model.PALETTE if palette is None else palette
+    if palette is None:
+        raise ValueError('the model has no PALETTE (its checkpoint meta '
+                         'lacks one): pass the dataset palette')
+    head = model.decode_head
+    return draw_panel(
+        **run_sample(model, img, gt),
+        class_names=model.CLASSES,
+        dataset_palette=palette,
+        ignore_index=head.ignore_index,
+        maskige_palette=head.codec.palette.colors)

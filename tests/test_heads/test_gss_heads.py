@@ -1,0 +1,215 @@
+"""GSS-FF / GSS-FT-W heads: targets, losses, training, inference, layout."""
+import copy
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+from mmcv.runner import build_optimizer
+from mmseg.models import build_segmentor
+
+import tests.patch_tokenizer  # noqa: F401  (registers PatchLabelTokenizer)
+
+K = 11
+
+
+def tiny_cfg(head='GSSFFHead', tokenizer=None, **head_kwargs):
+    norm_cfg = dict(type='BN', requires_grad=True)
+    head_cfg = dict(
+        type=head,
+        in_channels=[8, 16, 32, 64],
+        in_index=[0, 1, 2, 3],
+        channels=16,
+        num_classes=K,
+        dropout_ratio=0.0,
+        tokenizer=tokenizer or dict(type='PatchLabelTokenizer'),
+        palette='camvid',
+        indice_seg_channel=32,
+        indice_cls_channel=32,
+        swin_depth=2,
+        swin_num_heads=2,
+        norm_cfg=norm_cfg)
+    head_cfg.update(head_kwargs)
+    return mmcv.ConfigDict(
+        type='EncoderDecoder',
+        backbone=dict(
+            type='ResNetV1c',
+            depth=18,
+            stem_channels=8,
+            base_channels=8,
+            out_indices=(0, 1, 2, 3),
+            norm_cfg=norm_cfg),
+        decode_head=head_cfg,
+        train_cfg=dict(),
+        test_cfg=dict(mode='whole'))
+
+
+def metas(n, size=32):
+    return [
+        dict(img_shape=(size, size, 3), ori_shape=(size, size, 3),
+             pad_shape=(size, size, 3), flip=False) for _ in range(n)
+    ]
+
+
+def build(cfg):
+    model = build_segmentor(cfg)
+    model.init_weights()
+    return model
+
+
+@pytest.mark.parametrize('pixel_head', ['separate', 'shared'])
+def test_ff_forward_backward(pixel_head):
+    torch.manual_seed(0)
+    model = build(tiny_cfg(pixel_head=pixel_head))
+    img = torch.randn(2, 3, 32, 32)
+    gt = torch.randint(0, K, (2, 1, 32, 32))
+    feats = model.extract_feat(img)
+    token_logits, pixel_logits = model.decode_head(feats)
+    assert token_logits.shape == (2, K, 8, 8)  # vocabulary of the tokenizer
+    assert pixel_logits.shape == (2, K, 8, 8)
+    losses = model.forward_train(img, metas(2), gt)
+    assert set(losses) == {'decode.loss_token', 'decode.acc_token',
+                           'decode.loss_pixel', 'decode.acc_pixel'}
+    loss = losses['decode.loss_token'] + losses['decode.loss_pixel']
+    loss.backward()
+    assert model.decode_head.conv_seg.weight.grad.abs().sum() > 0
+    assert model.decode_head.conv_seg_pixel.weight.grad.abs().sum() > 0
+    assert all(p.grad is None
+               for p in model.decode_head.tokenizer.parameters())
+    if pixel_head == 'shared':
+        assert not hasattr(model.decode_head, 'convs_pixel')
+
+
+def test_token_targets_by_hand():
+    head = build(tiny_cfg()).decode_head
+    gt = torch.full((1, 1, 8, 8), 255)
+    gt[0, 0, :4, :4] = 3        # patch (0,0): road
+    gt[0, 0, 0, 4] = 255        # patch (0,1): top-left ignored, rest car
+    gt[0, 0, 1:4, 4:8] = 8
+    gt[0, 0, 0, 5:8] = 8
+    # patch (1,0) fully ignored; patch (1,1): top-left sky
+    gt[0, 0, 4, 4] = 0
+    pixel_logits = torch.zeros(1, K, 2, 2)
+    pixel_logits[:, 5] = 1.0    # the aux head says "tree" everywhere
+    tokens = head.token_targets(gt, pixel_logits, (2, 2))
+    # (0,1): the ignored top-left pixel is filled with the aux argmax (5);
+    # (1,0): every pixel ignored -> token ignore index = vocabulary size.
+    expected = torch.tensor([[[3, 5], [K, 0]]])
+    assert torch.equal(tokens, expected)
+
+
+def test_ff_overfits_one_batch():
+    torch.manual_seed(0)
+    model = build(tiny_cfg())
+    img = torch.randn(2, 3, 32, 32)
+    gt = torch.zeros(2, 1, 32, 32, dtype=torch.long)
+    gt[:, :, 8:, :] = 3
+    gt[:, :, 16:24, 8:20] = 8
+    gt[:, :, :, 28:] = 2
+    optimizer = torch.optim.AdamW(
+        [p for p in model.parameters() if p.requires_grad], lr=5e-3)
+
+    def miou():
+        model.eval()
+        pred = torch.from_numpy(np.stack(model.simple_test(img, metas(2))))
+        model.train()
+        ious = []
+        for c in gt.unique():
+            p, g = pred == c, gt[:, 0] == c
+            ious.append(((p & g).sum() / (p | g).sum()).item())
+        return np.mean(ious)
+
+    start_miou = miou()
+    first = None
+    for _ in range(60):
+        losses = model.forward_train(img, metas(2), gt)
+        loss = losses['decode.loss_token'] + losses['decode.loss_pixel']
+        first = first if first is not None else loss.item()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.3 * first
+    end_miou = miou()
+    assert end_miou > max(start_miou, 0.8)
+
+
+def test_ftw_trains_only_the_learnable_inverse():
+    torch.manual_seed(0)
+    cfg = tiny_cfg('GSSFTWHead', post_seg_channel=16, post_swin_depth=1,
+                   post_swin_num_heads=2)
+    cfg.backbone.update(frozen_stages=4, norm_eval=True)
+    model = build(cfg)
+    model.train()
+    before = copy.deepcopy(model.state_dict())
+    optimizer = build_optimizer(
+        model, dict(type='AdamW', lr=1e-2, weight_decay=0.01))
+    img = torch.randn(2, 3, 32, 32)
+    gt = torch.randint(0, K, (2, 1, 32, 32))
+    for _ in range(3):
+        outputs = model.train_step(
+            dict(img=img, img_metas=metas(2), gt_semantic_seg=gt), None)
+        optimizer.zero_grad()
+        outputs['loss'].backward()
+        optimizer.step()
+    assert set(outputs['log_vars']) >= {'decode.loss_inverse'}
+    inverse = ('decode_head.projection', 'decode_head.post_transformer_block',
+               'decode_head.post_swin_ln', 'decode_head.cls_segmap')
+    changed = {k for k, v in model.state_dict().items()
+               if not torch.equal(v, before[k])}
+    assert changed, 'the learnable X^-1 did not train'
+    assert all(k.startswith(inverse) for k in changed), \
+        sorted(k for k in changed if not k.startswith(inverse))
+    assert any(k.startswith('decode_head.cls_segmap') for k in changed)
+
+
+def test_whole_and_slide_inference():
+    torch.manual_seed(0)
+    model = build(tiny_cfg()).eval()
+    img = torch.randn(1, 3, 32, 32)
+    whole = model.inference(img, metas(1), rescale=True)
+    assert whole.shape == (1, K, 32, 32)
+    torch.testing.assert_close(whole.sum(1), torch.ones(1, 32, 32))
+    # Scores are a softmax of -||x - palette||^2 / T of the decoded maskige:
+    # the prediction is exactly the nearest palette colour's class.
+    head = model.decode_head
+    token_logits, _ = head(model.extract_feat(img))
+    maskige = head.decode_tokens(token_logits, (32, 32))
+    assert torch.equal(whole.argmax(1), head.codec.decode(maskige))
+    model.test_cfg = mmcv.ConfigDict(mode='slide', crop_size=(32, 32),
+                                     stride=(16, 16))
+    torch.testing.assert_close(model.inference(img, metas(1), True), whole)
+    model.test_cfg = mmcv.ConfigDict(mode='slide', crop_size=(16, 16),
+                                     stride=(8, 8))
+    slide = model.inference(img, metas(1), rescale=True)
+    assert slide.shape == (1, K, 32, 32)
+    torch.testing.assert_close(slide.sum(1), torch.ones(1, 32, 32))
+
+
+def test_released_checkpoint_layout_loads():
+    """The authors' key layout (dVAE under ``d_vae.``) loads without
+    missing or unexpected keys."""
+    from mmcv.runner import load_state_dict
+    dalle = dict(type='DalleDVAE', n_hid=16, vocab_size=32, n_init=8,
+                 checkpoint=None)
+    cfg = tiny_cfg('GSSFTWHead', tokenizer=dalle, post_seg_channel=16,
+                   post_swin_depth=1, post_swin_num_heads=2)
+    torch.manual_seed(0)
+    source = build(cfg)
+    released = {
+        k.replace('decode_head.tokenizer.', 'decode_head.d_vae.'): v
+        for k, v in source.state_dict().items()
+    }
+    names = {k.split('.')[1] for k in released if k.startswith('decode_')}
+    assert names >= {
+        'convs', 'fusion_conv', 'transformer_block', 'swin_ln',
+        'conv_before_seg', 'conv_seg', 'convs_pixel', 'fusion_conv_pixel',
+        'conv_seg_pixel', 'd_vae', 'projection', 'post_transformer_block',
+        'post_swin_ln', 'cls_segmap'
+    }
+    assert any(k.startswith('decode_head.d_vae.encoder.blocks.')
+               for k in released)
+    torch.manual_seed(1)
+    target = build(cfg)
+    load_state_dict(target, released, strict=True)
+    for key, value in source.state_dict().items():
+        assert torch.equal(target.state_dict()[key], value), key

@@ -1,0 +1,265 @@
+"""GSS panels: gss.visualization, tools/visualize_maskige.py, the
+GSSEncoderDecoder show_result hook and tools/test.py --show-dir."""
+import glob
+import importlib.util
+import os.path as osp
+
+import mmcv
+import numpy as np
+import pytest
+import torch
+from mmcv.cnn.utils import revert_sync_batchnorm
+from mmseg.apis import inference_segmentor, init_segmentor, single_gpu_test
+from mmseg.datasets import build_dataloader, build_dataset
+from mmseg.utils import build_dp
+
+from gss.datasets import CamVidDataset
+from gss.maskige import MaskigeCodec
+from gss.visualization import (ERROR_COLORS,
+                               LEGEND_ROW_HEIGHT, PLACEHOLDER_COLOR, SWATCH,
+                               TITLE_HEIGHT, _test_batch, draw_panel,
+                               legend_rows, predicted_maskige, run_sample)
+from tests.conftest import ROOT
+from test_demo import make_tiny_gss
+
+PALETTE = np.array(CamVidDataset.PALETTE, dtype=np.uint8)
+H, W = 48, 64
+SKY, ROAD, CAR = 0, 3, 8
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(
+        f'gss_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def codec():
+    return MaskigeCodec('camvid', 11)
+
+
+@pytest.fixture(scope='module')
+def sample(codec):
+    """Sky above road; a car predicted on the road; an ignored patch."""
+    gt = np.full((H, W), ROAD, dtype=np.int64)
+    gt[:H // 2] = SKY
+    gt[:4, :4] = 255
+    pred = gt.copy()
+    pred[:4, :4] = SKY
+    pred[40:, 50:] = CAR
+    gt_maskige = codec.encode(torch.from_numpy(gt)[None])[0]
+    gt_maskige = (gt_maskige * 255).round().byte().permute(1, 2, 0).numpy()
+    rng = np.random.default_rng(0)
+    return dict(
+        image=rng.integers(0, 256, (H, W, 3), dtype=np.uint8),
+        gt=gt,
+        gt_maskige=gt_maskige,
+        pred_maskige=rng.integers(0, 256, (H, W, 3), dtype=np.uint8),
+        pred=pred)
+
+
+def column(panel, index):
+    """The image region of column ``index`` of a panel."""
+    return panel[TITLE_HEIGHT:TITLE_HEIGHT + H, index * W:(index + 1) * W]
+
+
+def test_panel_size_is_exact(sample, codec):
+    panel = draw_panel(**sample, class_names=CamVidDataset.CLASSES,
+                       dataset_palette=PALETTE,
+                       maskige_palette=codec.palette.colors)
+    # 3 classes present (Sky, Road, Car), LEGEND_ENTRY_WIDTH=150 gives 2
+    # entries per 384-pixel row: 2 legend rows.
+    assert legend_rows(3, 6 * W) == 2
+    assert panel.shape == (TITLE_HEIGHT + H + 2 * LEGEND_ROW_HEIGHT, 6 * W,
+                           3)
+    assert panel.dtype == np.uint8
+
+
+def test_panel_regions_have_palette_colours(sample, codec):
+    panel = draw_panel(**sample, class_names=CamVidDataset.CLASSES,
+                       dataset_palette=PALETTE,
+                       maskige_palette=codec.palette.colors)
+    maskige_colors = codec.palette.colors
+    np.testing.assert_array_equal(column(panel, 0), sample['image'])
+    # Ground truth in the dataset palette; ignored pixels black.
+    assert tuple(column(panel, 1)[10, 10]) == tuple(PALETTE[SKY])
+    assert tuple(column(panel, 1)[40, 10]) == tuple(PALETTE[ROAD])
+    assert tuple(column(panel, 1)[0, 0]) == (0, 0, 0)
+    # GT maskige in the maskige palette (different from the dataset one).
+    assert tuple(column(panel, 2)[10, 10]) == tuple(maskige_colors[SKY])
+    assert tuple(column(panel, 2)[40, 10]) == tuple(maskige_colors[ROAD])
+    assert tuple(maskige_colors[ROAD]) != tuple(PALETTE[ROAD])
+    np.testing.assert_array_equal(column(panel, 3), sample['pred_maskige'])
+    assert tuple(column(panel, 4)[45, 60]) == tuple(PALETTE[CAR])
+    assert tuple(column(panel, 4)[0, 0]) == tuple(PALETTE[SKY])
+    # Legend: dataset swatch then maskige swatch of the first class (Sky).
+    top = TITLE_HEIGHT + H + (LEGEND_ROW_HEIGHT - SWATCH) // 2
+    assert tuple(panel[top + 1, 3]) == tuple(PALETTE[SKY])
+    assert tuple(panel[top + 1, 2 + SWATCH + 3]) == tuple(maskige_colors[SKY])
+    # Third entry (Car) starts the second row.
+    assert tuple(panel[top + LEGEND_ROW_HEIGHT + 1, 3]) == tuple(PALETTE[CAR])
+
+
+def test_error_map_colours(sample):
+    panel = draw_panel(**sample, class_names=CamVidDataset.CLASSES,
+                       dataset_palette=PALETTE)
+    error = column(panel, 5)
+    gt, pred = sample['gt'], sample['pred']
+    expected = np.where((gt != pred)[..., None], ERROR_COLORS['wrong'],
+                        ERROR_COLORS['right'])
+    expected[gt == 255] = ERROR_COLORS['ignored']
+    np.testing.assert_array_equal(error, expected)
+    assert tuple(error[45, 60]) == (255, 0, 0)
+    assert tuple(error[0, 0]) == ERROR_COLORS['ignored']
+
+
+def test_panel_without_ground_truth(sample):
+    panel = draw_panel(sample['image'], None, None, sample['pred_maskige'],
+                       sample['pred'], CamVidDataset.CLASSES, PALETTE)
+    for index in (1, 2, 5):
+        assert tuple(column(panel, index)[0, 0]) == PLACEHOLDER_COLOR
+    assert tuple(column(panel, 4)[0, 0]) == tuple(PALETTE[SKY])
+
+
+def test_panel_rejects_bad_inputs(sample):
+    with pytest.raises(ValueError, match='gt_maskige is'):
+        draw_panel(**dict(sample, gt_maskige=sample['gt_maskige'][1:]),
+                   class_names=CamVidDataset.CLASSES,
+                   dataset_palette=PALETTE)
+    with pytest.raises(ValueError, match='10 colours for 11 classes'):
+        draw_panel(**sample, class_names=CamVidDataset.CLASSES,
+                   dataset_palette=PALETTE[:10])
+
+
+@pytest.fixture(scope='module')
+def tiny_models(tmp_path_factory):
+    root = tmp_path_factory.mktemp('tiny_gss_vis')
+    return {
+        mode: make_tiny_gss(root, 'GSSEncoderDecoder', mode)
+        for mode in ('whole', 'slide')
+    }
+
+
+def load_model(config, checkpoint, street_data):
+    cfg = mmcv.Config.fromfile(config)
+    cfg.data.test.data_root = street_data
+    return revert_sync_batchnorm(init_segmentor(cfg, checkpoint, 'cpu'))
+
+
+def val_files(street_data):
+    images = sorted(glob.glob(osp.join(street_data, 'val', '*.png')))
+    return images, [p.replace('/val/', '/valannot/') for p in images]
+
+
+def test_predicted_maskige_decodes_to_the_prediction(tiny_models,
+                                                     street_data):
+    """Whole test: X⁻¹ of the panel's maskige is exactly the prediction."""
+    model = load_model(*tiny_models['whole'], street_data)
+    image = val_files(street_data)[0][0]
+    data = _test_batch(model, mmcv.imread(image))
+    maskige = predicted_maskige(model, data['img'][0], data['img_metas'][0])
+    pred = inference_segmentor(model, image)[0]
+    assert maskige.shape == (1, 3) + pred.shape
+    labels = model.decode_head.codec.decode(maskige)[0].numpy()
+    np.testing.assert_array_equal(labels, pred)
+
+
+def test_run_sample_slide(tiny_models, street_data):
+    model = load_model(*tiny_models['slide'], street_data)
+    image, ann = (files[0] for files in val_files(street_data))
+    gt = mmcv.imread(ann, 'unchanged').astype(np.int64)
+    gt[gt == 11] = 255  # void
+    out = run_sample(model, image, gt)
+    assert out['pred_maskige'].shape == (64, 64, 3)
+    assert out['pred_maskige'].dtype == np.uint8
+    np.testing.assert_array_equal(out['pred'],
+                                  inference_segmentor(model, image)[0])
+    colors = model.decode_head.codec.palette.colors
+    labelled = gt != 255
+    np.testing.assert_array_equal(out['gt_maskige'][labelled],
+                                  colors[gt[labelled]])
+
+
+def check_panel(panel, gt, maskige_colors):
+    """Column 1 and 2 colours of a 64x64 panel at labelled pixels."""
+    assert panel.shape[1] == 6 * 64
+    rows = slice(TITLE_HEIGHT, TITLE_HEIGHT + 64)
+    labelled = gt != 255
+    np.testing.assert_array_equal(panel[rows, 64:128][labelled],
+                                  PALETTE[gt[labelled]])
+    np.testing.assert_array_equal(panel[rows, 128:192][labelled],
+                                  maskige_colors[gt[labelled]])
+    error = panel[rows, 320:384]
+    np.testing.assert_array_equal(error[~labelled],
+                                  np.broadcast_to(ERROR_COLORS['ignored'],
+                                                  error[~labelled].shape))
+
+
+def test_visualize_tool(tiny_models, street_data, tmp_path):
+    config, checkpoint = tiny_models['whole']
+    out_dir = str(tmp_path / 'vis')
+    load_tool('visualize_maskige').main([
+        config, checkpoint, '--out-dir', out_dir, '--indices', '1', '3',
+        '--cfg-options', f'data.val.data_root={street_data}'
+    ])
+    images, anns = val_files(street_data)
+    assert sorted(glob.glob(osp.join(out_dir, '*.png'))) == [
+        osp.join(out_dir, osp.basename(images[i])) for i in (1, 3)]
+    colors = MaskigeCodec('camvid', 11).palette.colors
+    for i in (1, 3):
+        panel = mmcv.bgr2rgb(
+            mmcv.imread(osp.join(out_dir, osp.basename(images[i]))))
+        gt = mmcv.imread(anns[i], 'unchanged').astype(np.int64)
+        gt[gt == 11] = 255
+        check_panel(panel, gt, colors)
+
+
+def test_show_result_draws_panels_with_dataset_ground_truth(
+        tiny_models, street_data, tmp_path):
+    """mmseg's single_gpu_test (tools/test.py --show-dir) writes panels."""
+    config, checkpoint = tiny_models['whole']
+    model = load_model(config, checkpoint, street_data)
+    dataset = build_dataset(model.cfg.data.test)
+    model.set_show_dataset(dataset)
+    loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
+                              dist=False, shuffle=False,
+                              persistent_workers=False)
+    out_dir = str(tmp_path / 'show')
+    results = single_gpu_test(build_dp(model, 'cpu'), loader, out_dir=out_dir)
+    colors = model.decode_head.codec.palette.colors
+    for index, info in enumerate(dataset.img_infos):
+        panel = mmcv.bgr2rgb(mmcv.imread(osp.join(out_dir, info['filename'])))
+        check_panel(panel, dataset.get_gt_seg_map_by_idx(index).astype(
+            np.int64), colors)
+        pred = panel[TITLE_HEIGHT:TITLE_HEIGHT + 64, 256:320]
+        np.testing.assert_array_equal(pred, PALETTE[results[index]])
+
+
+def test_test_tool_show_dir(tiny_models, street_data, tmp_path):
+    config, checkpoint = tiny_models['whole']
+    show_dir = str(tmp_path / 'show')
+    load_tool('test').main([
+        config, checkpoint, '--show-dir', show_dir, '--cfg-options',
+        f'data.test.data_root={street_data}'
+    ])
+    images = val_files(street_data)[0]
+    for image in images:
+        panel = mmcv.imread(osp.join(show_dir, osp.basename(image)))
+        assert panel.shape[:2][1] == 6 * 64
+        assert panel.shape[0] > TITLE_HEIGHT + 64
+
+
+def test_show_result_keeps_overlay_for_other_heads(tiny_models, street_data):
+    cfg = mmcv.Config.fromfile(tiny_models['whole'][0])
+    cfg.model.decode_head = dict(
+        type='FCNHead', in_channels=64, in_index=3, channels=8, num_convs=1,
+        num_classes=11, norm_cfg=dict(type='BN'))
+    cfg.data.test.data_root = street_data
+    model = init_segmentor(cfg, device='cpu')
+    model.CLASSES, model.PALETTE = CamVidDataset.CLASSES, PALETTE
+    image = val_files(street_data)[0][0]
+    result = inference_segmentor(model, image)
+    out = model.show_result(image, result, opacity=1.0)
+    np.testing.assert_array_equal(out, PALETTE[result[0]][..., ::-1])

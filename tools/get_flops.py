@@ -1,0 +1,282 @@
+"""Count the parameters and FLOPs of a GSS (or any mmseg 0.x) model.
+
+Usage::
+
+    python tools/get_flops.py CONFIG [--shape H [W]] [--cfg-options ...]
+
+One inference forward of a ``(1, 3, H, W)`` input is measured: for an
+``EncoderDecoder`` (GSS-FF/FT-W) that is ``forward_dummy`` — backbone, token
+classifier, dVAE decoding of the predicted tokens and X⁻¹ — i.e. one window
+of sliding-window testing; for a ``MaskigeAutoencoder`` (stage I) it is the
+dVAE encoding and decoding of an ``H×W`` label map. The default shape is the
+sliding-window crop of the config (else its training crop).
+
+Two counts are printed, both in mmseg's convention (one multiply-add = one
+FLOP):
+
+* mmcv's ``get_model_complexity_info``, which hooks ``nn`` modules
+  (convolutions, linear, norm, activation and pooling layers) and therefore
+  misses the attention matrix products of Swin blocks (q·kᵀ and attn·v), the
+  DALL·E dVAE's convolutions (``DalleConv2d`` calls ``F.conv2d``) and other
+  functional operations;
+* torch's operator-level ``FlopCounterMode``, which sees every convolution
+  and matrix product (but no element-wise, norm or activation operations),
+  with a per-part breakdown. This is the number to report for GSS.
+
+Weights are not loaded (FLOPs and parameter counts do not depend on them),
+so nothing is downloaded. The forward runs on CUDA when available, else on
+the CPU, where the full-size GSS models need minutes and several GB of RAM.
+"""
+import argparse
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+import torch  # noqa: E402
+from mmcv import Config, DictAction  # noqa: E402
+from mmcv.cnn import get_model_complexity_info  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from gss.models.segmentors import MaskigeAutoencoder  # noqa: E402
+
+MMCV_NOTE = (
+    'mmcv counter: nn.Conv/Linear/norm/activation/pooling modules only; it '
+    'misses Swin attention products (q·kᵀ, attn·v), the DALL·E dVAE '
+    'convolutions (functional F.conv2d) and other functional ops.')
+ATEN_NOTE = (
+    'operator counter: every convolution and matrix product, including '
+    'attention and the dVAE; no element-wise/norm/activation ops.')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Count the parameters and FLOPs of a segmentor')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        help='input height [width] (default: the config\'s sliding-window '
+        'crop, else its training crop)')
+    parser.add_argument(
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='device of the forward (default: cuda if available)')
+    parser.add_argument(
+        '--per-layer',
+        action='store_true',
+        help='also print mmcv\'s per-layer table')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, xxx=yyy format')
+    return parser.parse_args(argv)
+
+
+def input_size(cfg, shape=None):
+    """The (H, W) to measure at.
+
+    Args:
+        cfg (Config): The config.
+        shape (list[int], optional): ``[H]`` or ``[H, W]`` from the command
+            line.
+
+    Returns:
+        tuple[int, int]: Input height and width.
+    """
+    if shape:
+        if len(shape) > 2:
+            raise ValueError(f'--shape takes H or H W, got {shape}')
+        return (shape[0], shape[-1])
+    test_cfg = cfg.model.get('test_cfg') or {}
+    if test_cfg.get('mode') == 'slide':
+        return tuple(test_cfg['crop_size'])
+    if cfg.get('crop_size') is not None:
+        return tuple(cfg.crop_size)
+    raise ValueError(f'{cfg.filename} has no sliding-window or training crop '
+                     'size: give the input size with --shape H W')
+
+
+def build_model(cfg):
+    """Build the segmentor of ``cfg`` in eval mode, without loading weights.
+
+    SyncBN becomes BN: it runs without a process group and mmcv's counter
+    only recognises plain BN layers.
+    """
+    cfg.model.pretrained = None
+    cfg.model.train_cfg = None
+    model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+    return revert_sync_batchnorm(model).eval()
+
+
+def dummy_forward(model):
+    """The function that one inference forward of ``model`` goes through.
+
+    Args:
+        model (nn.Module): An ``EncoderDecoder`` or ``MaskigeAutoencoder``.
+
+    Returns:
+        callable: Maps a (B, 3, H, W) image batch to the model's output.
+    """
+    if isinstance(model, MaskigeAutoencoder):
+        # Stage I looks at labels only; the image fixes their size.
+        def reconstruct(img):
+            labels = torch.randint(
+                model.num_classes, (img.shape[0], *img.shape[2:]),
+                device=img.device)
+            return model.reconstruct(labels)[0]
+
+        return reconstruct
+    if not hasattr(model, 'forward_dummy'):
+        raise NotImplementedError(
+            f'{type(model).__name__} has no forward_dummy: get_flops supports '
+            'EncoderDecoder-like segmentors and MaskigeAutoencoder')
+    return model.forward_dummy
+
+
+def count_params(module, trainable=False):
+    return sum(p.numel() for p in module.parameters()
+               if p.requires_grad or not trainable)
+
+
+def model_parts(model):
+    """Named parts reported separately: backbone, head, tokenizer.
+
+    Returns:
+        dict[str, str]: part name → module prefix in ``named_modules``.
+    """
+    names = dict(model.named_modules())
+    parts = {}
+    for name, prefix in (('backbone', 'backbone'),
+                         ('decode head', 'decode_head'),
+                         ('tokenizer', 'decode_head.tokenizer'),
+                         ('tokenizer', 'tokenizer')):
+        if prefix in names:
+            parts[name] = prefix
+    return parts
+
+
+def _aten_by_prefix(counter, model, prefixes):
+    """Operator-counter FLOPs (multiply-adds) of each module prefix.
+
+    ``FlopCounterMode`` keys its per-module counts by the module path below
+    the root module's class name.
+    """
+    counts = counter.get_flop_counts()
+    root = type(model).__name__
+    return {
+        prefix: sum(counts.get(f'{root}.{prefix}', {}).values()) / 2
+        for prefix in prefixes
+    }
+
+
+def _mmcv_by_prefix(model, prefixes):
+    """mmcv-counter FLOPs of each module prefix (left on the modules)."""
+    return {
+        prefix: sum(
+            getattr(m, '__flops__', 0) for name, m in model.named_modules()
+            if name == prefix or name.startswith(prefix + '.'))
+        for prefix in prefixes
+    }
+
+
+def complexity(model, size, device='cpu', per_layer=False):
+    """Measure one inference forward of ``model``.
+
+    Args:
+        model (nn.Module): A segmentor from :func:`build_model`.
+        size (tuple[int, int]): Input (H, W).
+        device (str): Device of the forward.
+        per_layer (bool): Print mmcv's per-layer table.
+
+    Returns:
+        dict: ``params`` and ``trainable_params`` (counts), ``mmcv_flops``
+        and ``aten_flops`` (multiply-adds), ``parts`` (name → dict of
+        ``params``, ``mmcv_flops``, ``aten_flops``) and ``seconds``.
+    """
+    model = model.to(device)
+    # mmcv's counter calls model(batch): route that to the inference path.
+    model.forward = dummy_forward(model)
+    parts = model_parts(model)
+    start = time.perf_counter()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        mmcv_flops, _ = get_model_complexity_info(
+            model, (3, *size),
+            print_per_layer_stat=per_layer,
+            as_strings=False)
+    seconds = time.perf_counter() - start
+    modules = dict(model.named_modules())
+    aten_parts = _aten_by_prefix(counter, model, parts.values())
+    mmcv_parts = _mmcv_by_prefix(model, parts.values())
+    result = dict(
+        params=count_params(model),
+        trainable_params=count_params(model, trainable=True),
+        mmcv_flops=mmcv_flops,
+        aten_flops=counter.get_total_flops() / 2,
+        parts={},
+        seconds=seconds)
+    for name, prefix in parts.items():
+        result['parts'][name] = dict(
+            params=count_params(modules[prefix]),
+            mmcv_flops=mmcv_parts[prefix],
+            aten_flops=aten_parts[prefix])
+    # The decode head's numbers exclude its tokenizer, reported on its own.
+    if 'decode head' in parts and 'tokenizer' in parts:
+        head, tok = result['parts']['decode head'], result['parts'][
+            'tokenizer']
+        for key in head:
+            head[key] -= tok[key]
+    return result
+
+
+def format_report(result, size, config=None):
+    """Human-readable report of :func:`complexity` results."""
+
+    def g(flops):
+        return f'{flops / 1e9:.1f} GFLOPs'
+
+    def m(params):
+        return f'{params / 1e6:.2f} M'
+
+    lines = ['=' * 72]
+    if config is not None:
+        lines.append(f'Config:      {config}')
+    lines += [
+        f'Input shape: (1, 3, {size[0]}, {size[1]})',
+        f'Params:      {m(result["params"])} '
+        f'(trainable in this stage: {m(result["trainable_params"])})',
+        f'FLOPs:       {g(result["aten_flops"])} (operator counter)',
+        f'             {g(result["mmcv_flops"])} (mmcv counter)',
+    ]
+    for name, part in result['parts'].items():
+        lines.append(f'  {name:12s} params {m(part["params"]):>10s}  '
+                     f'FLOPs {g(part["aten_flops"]):>15s} (mmcv '
+                     f'{g(part["mmcv_flops"])})')
+    lines += [
+        f'Measured in {result["seconds"]:.1f} s.',
+        'FLOPs count one multiply-add as one FLOP (mmseg convention).',
+        ATEN_NOTE, MMCV_NOTE, '=' * 72
+    ]
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    size = input_size(cfg, args.shape)
+    model = build_model(cfg)
+    result = complexity(model, size, args.device, args.per_layer)
+    print(format_report(result, size, args.config))
+    return result
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,142 @@
+"""Merge a GSS-FF checkpoint and a GSS-FT-W checkpoint into one model.
+
+Usage::
+
+    python tools/merge_checkpoints.py FF_CKPT FTW_CKPT OUT
+
+The result holds the image encoder, token classifier, auxiliary head and
+tokenizer of the GSS-FF checkpoint (stage II) and the learnable X⁻¹ of the
+GSS-FT-W checkpoint (``decode_head.projection``,
+``decode_head.post_transformer_block``, ``decode_head.post_swin_ln``,
+``decode_head.cls_segmap``); test it with the FT-W config::
+
+    python tools/test.py FTW_CONFIG OUT --eval mIoU
+
+FT-W training starts from the FF checkpoint and keeps that part frozen, so
+both parts normally agree already; merging makes the FF part exactly the
+FF checkpoint's and reports FT-W tensors that differ from it (a sign that
+FT-W started from another FF model). The FT-W checkpoint's ``meta`` (its
+config, classes, palette) is kept, optimizer states are dropped. Both files
+are loaded weights-only; OUT is written atomically.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from collections import OrderedDict
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gss  # noqa: E402,F401  (mmcv compatibility + safe loading, first)
+import torch  # noqa: E402
+
+from gss.utils import safe_load  # noqa: E402
+
+#: Modules of the learnable X⁻¹ (``GSSFTWHead.inverse_modules``).
+INVERSE_PREFIXES = ('decode_head.projection.',
+                    'decode_head.post_transformer_block.',
+                    'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
+ENCODER_PREFIX = 'backbone.'
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Merge a GSS-FF and a GSS-FT-W checkpoint')
+    parser.add_argument('ff', help='GSS-FF checkpoint (stage II)')
+    parser.add_argument('ftw', help="GSS-FT-W checkpoint (stage I')")
+    parser.add_argument('out', help='merged checkpoint to write')
+    return parser.parse_args(argv)
+
+
+def is_inverse(key):
+    """Whether a state-dict key belongs to the learnable X⁻¹."""
+    return key.startswith(INVERSE_PREFIXES)
+
+
+def load_state_dict(path):
+    """Load a checkpoint weights-only.
+
+    Returns:
+        tuple[OrderedDict, dict]: its state dict (``module.`` prefixes of
+        DataParallel wrappers removed) and its ``meta`` (empty if none).
+    """
+    ckpt = safe_load(path)
+    if not isinstance(ckpt, dict):
+        raise ValueError(f'{path} is not a checkpoint: expected a dict, got '
+                         f'{type(ckpt).__name__}')
+    state_dict = ckpt.get('state_dict', ckpt)
+    meta = ckpt.get('meta', {}) if 'state_dict' in ckpt else {}
+    return OrderedDict(
+        (k[len('module.'):] if k.startswith('module.') else k, v)
+        for k, v in state_dict.items()), meta
+
+
+def merge(ff_state, ftw_state):
+    """Merge the two state dicts.
+
+    Args:
+        ff_state (dict): GSS-FF state dict.
+        ftw_state (dict): GSS-FT-W state dict.
+
+    Returns:
+        tuple[OrderedDict, list[str]]: the merged state dict (FF tensors,
+        then the FT-W X⁻¹ tensors) and the keys of FT-W's non-X⁻¹ tensors
+        that differ from the FF checkpoint's.
+
+    Raises:
+        ValueError: FF has no image encoder, or FT-W has no X⁻¹.
+    """
+    if not any(k.startswith(ENCODER_PREFIX) for k in ff_state):
+        raise ValueError(
+            f'the GSS-FF checkpoint has no image encoder ({ENCODER_PREFIX}* '
+            'keys): give the stage-II checkpoint of the FF config (e.g. '
+            'work_dirs/gss-ff_.../latest.pth) first, the FT-W one second')
+    inverse = [k for k in ftw_state if is_inverse(k)]
+    if not inverse:
+        raise ValueError(
+            'the GSS-FT-W checkpoint has no learnable X⁻¹ (keys starting '
+            f'with {", ".join(INVERSE_PREFIXES)}): give the checkpoint of an '
+            'FT-W config (GSSFTWHead) second')
+    merged = OrderedDict(
+        (k, v) for k, v in ff_state.items() if not is_inverse(k))
+    merged.update((k, ftw_state[k]) for k in inverse)
+    differing = [
+        k for k, v in ftw_state.items()
+        if not is_inverse(k) and k in merged and (
+            v.shape != merged[k].shape or not torch.equal(v, merged[k]))
+    ]
+    return merged, differing
+
+
+def save_atomic(obj, path):
+    """``torch.save`` to a temporary file next to ``path``, then rename."""
+    out_dir = osp.dirname(osp.abspath(path))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = osp.join(out_dir, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    ff_state, _ = load_state_dict(args.ff)
+    ftw_state, ftw_meta = load_state_dict(args.ftw)
+    merged, differing = merge(ff_state, ftw_state)
+    if differing:
+        print(f'Warning: {len(differing)} frozen tensors of {args.ftw} differ '
+              f'from {args.ff} (e.g. {differing[0]}): was FT-W trained from '
+              'another FF checkpoint? The FF tensors are kept.')
+    meta = dict(ftw_meta)
+    meta['merged_from'] = dict(ff=args.ff, ftw=args.ftw)
+    save_atomic(dict(meta=meta, state_dict=merged), args.out)
+    num_inverse = sum(is_inverse(k) for k in merged)
+    print(f'Wrote {args.out}: {len(merged) - num_inverse} tensors from '
+          f'{args.ff} and {num_inverse} X⁻¹ tensors from {args.ftw}.')
+
+
+if __name__ == '__main__':
+    main()
