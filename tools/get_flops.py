@@ -28,6 +28,7 @@ so nothing is downloaded. The forward runs on CUDA when available, else on
 the CPU, where the full-size GSS models need minutes and several GB of RAM.
 """
 import argparse
+import functools
 import os.path as osp
 import sys
 import time
@@ -145,45 +146,62 @@ def count_params(module, trainable=False):
                if p.requires_grad or not trainable)
 
 
-def model_parts(model):
-    """Named parts reported separately: backbone, head, tokenizer.
+#: Parts reported separately: (name, module path, methods whose operator
+#: FLOPs are the part's). The decode head includes its tokenizer until
+#: :func:`complexity` subtracts it.
+TOKENIZER_METHODS = ('encode', 'decode', 'decode_probs')
+PARTS = (('backbone', 'backbone', ('forward', )),
+         ('decode head', 'decode_head', ('forward_test', 'forward')),
+         ('tokenizer', 'decode_head.tokenizer', TOKENIZER_METHODS),
+         ('tokenizer', 'tokenizer', TOKENIZER_METHODS))
 
-    Returns:
-        dict[str, str]: part name → module prefix in ``named_modules``.
+
+class PartCounter:
+    """Operator FLOPs (multiply-adds) spent inside methods of one module.
+
+    Module names cannot attribute them: the head and the tokenizer run
+    through methods other than ``forward`` (``forward_test``, ``encode``,
+    ``decode``), which module hooks do not see. The methods are wrapped on
+    the instance until :meth:`remove`; nested calls count once.
+
+    Args:
+        module (nn.Module): The part.
+        methods (Sequence[str]): Its entry points.
     """
-    names = dict(model.named_modules())
-    parts = {}
-    for name, prefix in (('backbone', 'backbone'),
-                         ('decode head', 'decode_head'),
-                         ('tokenizer', 'decode_head.tokenizer'),
-                         ('tokenizer', 'tokenizer')):
-        if prefix in names:
-            parts[name] = prefix
-    return parts
+
+    def __init__(self, module, methods):
+        self.module = module
+        self.methods = [name for name in methods if hasattr(module, name)]
+        self.flops = 0
+        self._active = False
+        for name in self.methods:
+            setattr(module, name, self._wrap(getattr(module, name)))
+
+    def _wrap(self, method):
+
+        @functools.wraps(method)
+        def counted(*args, **kwargs):
+            if self._active:
+                return method(*args, **kwargs)
+            self._active = True
+            try:
+                with FlopCounterMode(display=False) as counter:
+                    out = method(*args, **kwargs)
+            finally:
+                self._active = False
+            self.flops += counter.get_total_flops() / 2
+            return out
+
+        return counted
+
+    def remove(self):
+        for name in self.methods:
+            delattr(self.module, name)
 
 
-def _aten_by_prefix(counter, model, prefixes):
-    """Operator-counter FLOPs (multiply-adds) of each module prefix.
-
-    ``FlopCounterMode`` keys its per-module counts by the module path below
-    the root module's class name.
-    """
-    counts = counter.get_flop_counts()
-    root = type(model).__name__
-    return {
-        prefix: sum(counts.get(f'{root}.{prefix}', {}).values()) / 2
-        for prefix in prefixes
-    }
-
-
-def _mmcv_by_prefix(model, prefixes):
-    """mmcv-counter FLOPs of each module prefix (left on the modules)."""
-    return {
-        prefix: sum(
-            getattr(m, '__flops__', 0) for name, m in model.named_modules()
-            if name == prefix or name.startswith(prefix + '.'))
-        for prefix in prefixes
-    }
+def _mmcv_flops(module):
+    """FLOPs mmcv's counter left on the modules of ``module``."""
+    return sum(getattr(m, '__flops__', 0) for m in module.modules())
 
 
 def complexity(model, size, device='cpu', per_layer=False):
@@ -196,38 +214,42 @@ def complexity(model, size, device='cpu', per_layer=False):
         per_layer (bool): Print mmcv's per-layer table.
 
     Returns:
-        dict: ``params`` and ``trainable_params`` (counts), ``mmcv_flops``
-        and ``aten_flops`` (multiply-adds), ``parts`` (name → dict of
-        ``params``, ``mmcv_flops``, ``aten_flops``) and ``seconds``.
+        dict: ``params`` and ``trainable_params`` (counts), ``aten_flops``
+        and ``mmcv_flops`` (multiply-adds), ``parts`` (name → dict of
+        ``params``, ``aten_flops``, ``mmcv_flops``) and ``seconds``.
     """
     model = model.to(device)
+    modules = dict(model.named_modules())
+    counters = {
+        name: PartCounter(modules[path], methods)
+        for name, path, methods in PARTS if path in modules
+    }
     # mmcv's counter calls model(batch): route that to the inference path.
     model.forward = dummy_forward(model)
-    parts = model_parts(model)
     start = time.perf_counter()
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        mmcv_flops, _ = get_model_complexity_info(
-            model, (3, *size),
-            print_per_layer_stat=per_layer,
-            as_strings=False)
-    seconds = time.perf_counter() - start
-    modules = dict(model.named_modules())
-    aten_parts = _aten_by_prefix(counter, model, parts.values())
-    mmcv_parts = _mmcv_by_prefix(model, parts.values())
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as total:
+            mmcv_flops, _ = get_model_complexity_info(
+                model, (3, *size),
+                print_per_layer_stat=per_layer,
+                as_strings=False)
+    finally:
+        del model.forward
+        for counter in counters.values():
+            counter.remove()
     result = dict(
         params=count_params(model),
         trainable_params=count_params(model, trainable=True),
+        aten_flops=total.get_total_flops() / 2,
         mmcv_flops=mmcv_flops,
-        aten_flops=counter.get_total_flops() / 2,
         parts={},
-        seconds=seconds)
-    for name, prefix in parts.items():
+        seconds=time.perf_counter() - start)
+    for name, counter in counters.items():
         result['parts'][name] = dict(
-            params=count_params(modules[prefix]),
-            mmcv_flops=mmcv_parts[prefix],
-            aten_flops=aten_parts[prefix])
-    # The decode head's numbers exclude its tokenizer, reported on its own.
-    if 'decode head' in parts and 'tokenizer' in parts:
+            params=count_params(counter.module),
+            aten_flops=counter.flops,
+            mmcv_flops=_mmcv_flops(counter.module))
+    if 'decode head' in counters and 'tokenizer' in counters:
         head, tok = result['parts']['decode head'], result['parts'][
             'tokenizer']
         for key in head:
@@ -258,6 +280,8 @@ def format_report(result, size, config=None):
         lines.append(f'  {name:12s} params {m(part["params"]):>10s}  '
                      f'FLOPs {g(part["aten_flops"]):>15s} (mmcv '
                      f'{g(part["mmcv_flops"])})')
+    if {'decode head', 'tokenizer'} <= result['parts'].keys():
+        lines.append('  (the decode head is counted without its tokenizer)')
     lines += [
         f'Measured in {result["seconds"]:.1f} s.',
         'FLOPs count one multiply-add as one FLOP (mmseg convention).',

@@ -37,6 +37,9 @@ INVERSE_PREFIXES = ('decode_head.projection.',
                     'decode_head.post_transformer_block.',
                     'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
 ENCODER_PREFIX = 'backbone.'
+# Released GSS checkpoints keep the dVAE under ``d_vae.``; GSSFFHead loads
+# either name.
+LEGACY_TOKENIZER = ('decode_head.d_vae.', 'decode_head.tokenizer.')
 
 
 def parse_args(argv=None):
@@ -53,12 +56,13 @@ def is_inverse(key):
     return key.startswith(INVERSE_PREFIXES)
 
 
-def load_state_dict(path):
+def load_checkpoint_state(path):
     """Load a checkpoint weights-only.
 
     Returns:
         tuple[OrderedDict, dict]: its state dict (``module.`` prefixes of
-        DataParallel wrappers removed) and its ``meta`` (empty if none).
+        DataParallel wrappers removed, a released checkpoint's ``d_vae.``
+        renamed ``tokenizer.``) and its ``meta`` (empty if none).
     """
     ckpt = safe_load(path)
     if not isinstance(ckpt, dict):
@@ -66,9 +70,15 @@ def load_state_dict(path):
                          f'{type(ckpt).__name__}')
     state_dict = ckpt.get('state_dict', ckpt)
     meta = ckpt.get('meta', {}) if 'state_dict' in ckpt else {}
-    return OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in state_dict.items()), meta
+    renamed = OrderedDict()
+    for key, value in state_dict.items():
+        if key.startswith('module.'):
+            key = key[len('module.'):]
+        old, new = LEGACY_TOKENIZER
+        if key.startswith(old):
+            key = new + key[len(old):]
+        renamed[key] = value
+    return renamed, meta
 
 
 def merge(ff_state, ftw_state):
@@ -84,7 +94,8 @@ def merge(ff_state, ftw_state):
         that differ from the FF checkpoint's.
 
     Raises:
-        ValueError: FF has no image encoder, or FT-W has no X⁻¹.
+        ValueError: FF has no image encoder, FT-W has no X⁻¹, or FT-W has
+            other tensors that FF lacks (different models).
     """
     if not any(k.startswith(ENCODER_PREFIX) for k in ff_state):
         raise ValueError(
@@ -97,12 +108,21 @@ def merge(ff_state, ftw_state):
             'the GSS-FT-W checkpoint has no learnable X⁻¹ (keys starting '
             f'with {", ".join(INVERSE_PREFIXES)}): give the checkpoint of an '
             'FT-W config (GSSFTWHead) second')
+    unmatched = [
+        k for k in ftw_state if not is_inverse(k) and k not in ff_state
+    ]
+    if unmatched:
+        raise ValueError(
+            f'the GSS-FT-W checkpoint has {len(unmatched)} tensors that the '
+            f'GSS-FF checkpoint lacks (e.g. {unmatched[0]}): the two come from '
+            'different models; give the FF checkpoint the FT-W config was '
+            'trained from')
     merged = OrderedDict(
         (k, v) for k, v in ff_state.items() if not is_inverse(k))
     merged.update((k, ftw_state[k]) for k in inverse)
     differing = [
         k for k, v in ftw_state.items()
-        if not is_inverse(k) and k in merged and (
+        if not is_inverse(k) and (
             v.shape != merged[k].shape or not torch.equal(v, merged[k]))
     ]
     return merged, differing
@@ -123,8 +143,8 @@ def save_atomic(obj, path):
 
 def main(argv=None):
     args = parse_args(argv)
-    ff_state, _ = load_state_dict(args.ff)
-    ftw_state, ftw_meta = load_state_dict(args.ftw)
+    ff_state, _ = load_checkpoint_state(args.ff)
+    ftw_state, ftw_meta = load_checkpoint_state(args.ftw)
     merged, differing = merge(ff_state, ftw_state)
     if differing:
         print(f'Warning: {len(differing)} frozen tensors of {args.ftw} differ '

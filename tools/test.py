@@ -190,6 +190,10 @@ def main(argv=None):
     meta = checkpoint.get('meta', {})
     model.CLASSES = meta.get('CLASSES', dataset.CLASSES)
     model.PALETTE = meta.get('PALETTE', dataset.PALETTE)
+    if (args.show or args.show_dir) and hasattr(model, 'set_show_dataset'):
+        # GSS panels show the ground truth, which mmseg's test loop does not
+        # pass to show_result.
+        model.set_show_dataset(dataset)
     torch.cuda.empty_cache()
 
     eval_kwargs = {} if args.eval_options is None else args.eval_options

@@ -194,7 +194,11 @@ def test_maskige_errors():
     with pytest.raises(ValueError, match='method must be one of'):
         maskige_to_labels(maskige, RGB, method='nearest')
     with pytest.raises(ValueError, match='integer 0..255 colours'):
-        maskige_to_labels(maskige, RGB.float() + 0.5, method='lut')
+        maskige_to_labels(maskige, RGB.float() / 2, method='lut')
+    with pytest.raises(ValueError, match='colors must be in 0..255 units'):
+        maskige_to_labels(maskige, RGB.float() + 1)
+    with pytest.raises(ValueError, match='multiply them by 255'):
+        maskige_to_scores(maskige, RGB.float() / 255 * 0.9)
     with pytest.raises(ValueError, match='maskige.float'):
         maskige_to_scores(maskige.byte(), RGB)
     with pytest.raises(ValueError, match='temperature must be > 0'):

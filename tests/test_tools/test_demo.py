@@ -11,6 +11,7 @@ from mmcv.runner import save_checkpoint
 from mmseg.models import build_segmentor
 
 from gss.datasets import CamVidDataset
+from gss.visualization import TITLE_HEIGHT
 from tests.conftest import ROOT
 
 TINY_GSS = """
@@ -24,7 +25,7 @@ model = dict(
         num_stages=4, out_indices=(0, 1, 2, 3), norm_cfg=norm_cfg,
         contract_dilation=True),
     decode_head=dict(
-        type='GSSFFHead', in_channels=[8, 16, 32, 64], in_index=[0, 1, 2, 3],
+        type='{head}', in_channels=[8, 16, 32, 64], in_index=[0, 1, 2, 3],{extra}
         channels=16, indice_seg_channel=32, indice_cls_channel=32,
         swin_depth=2, swin_num_heads=2, num_classes=11, norm_cfg=norm_cfg,
         align_corners=False, palette='camvid',
@@ -37,25 +38,35 @@ data = dict(samples_per_gpu=1, workers_per_gpu=0, persistent_workers=False)
 """
 
 
-def make_tiny_gss(tmp_dir, segmentor='EncoderDecoder', mode='whole'):
-    """Write a tiny GSS-FF config and a checkpoint of its random weights.
+#: Tiny learnable X⁻¹ of GSS-FT-W.
+FTW_ARGS = """
+        post_seg_channel=16, post_swin_num_heads=2, post_swin_window_size=4,
+"""
+
+
+def make_tiny_gss(tmp_dir, segmentor='EncoderDecoder', mode='whole',
+                  head='GSSFFHead'):
+    """Write a tiny GSS config and a checkpoint of its random weights.
 
     Args:
         tmp_dir (pathlib.Path): Output folder.
         segmentor (str): Segmentor type.
         mode (str): ``test_cfg.mode``.
+        head (str): ``'GSSFFHead'`` or ``'GSSFTWHead'``.
 
     Returns:
         tuple[str, str]: Config and checkpoint paths.
     """
-    config = tmp_dir / f'tiny_gss_{segmentor}_{mode}.py'
-    config.write_text(TINY_GSS.format(root=ROOT, segmentor=segmentor,
-                                      mode=mode))
+    name = f'tiny_{head}_{segmentor}_{mode}'
+    config = tmp_dir / f'{name}.py'
+    config.write_text(TINY_GSS.format(
+        root=ROOT, segmentor=segmentor, mode=mode, head=head,
+        extra=FTW_ARGS if head == 'GSSFTWHead' else ''))
     cfg = mmcv.Config.fromfile(str(config))
     torch.manual_seed(0)
     model = build_segmentor(cfg.model)
     model.init_weights()
-    checkpoint = str(tmp_dir / f'tiny_gss_{segmentor}_{mode}.pth')
+    checkpoint = str(tmp_dir / f'{name}.pth')
     save_checkpoint(model, checkpoint, meta=dict(
         CLASSES=CamVidDataset.CLASSES, PALETTE=CamVidDataset.PALETTE))
     return str(config), checkpoint
@@ -98,6 +109,12 @@ def test_demo_panel_with_ground_truth(tiny_gss, street_image, tmp_path):
     load_demo().main([street_image, *tiny_gss, '--device', 'cpu',
                       '--out-file', out_file, '--panel', '--gt', gt_file])
     height, width = mmcv.imread(street_image).shape[:2]
-    out = mmcv.imread(out_file)
-    assert out.shape[1] == 6 * width
-    assert out.shape[0] > height
+    panel = mmcv.bgr2rgb(mmcv.imread(out_file))
+    assert panel.shape[1] == 6 * width
+    # The ground-truth column, in the CamVid colours where labelled.
+    gt = mmcv.imread(gt_file, 'unchanged')
+    labelled = gt < 11  # 11 is void
+    gt_tile = panel[TITLE_HEIGHT:TITLE_HEIGHT + height, width:2 * width]
+    np.testing.assert_array_equal(
+        gt_tile[labelled],
+        np.array(CamVidDataset.PALETTE, dtype=np.uint8)[gt[labelled]])

@@ -15,10 +15,11 @@ from mmseg.utils import build_dp
 
 from gss.datasets import CamVidDataset
 from gss.maskige import MaskigeCodec
-from gss.visualization import (ERROR_COLORS,
-                               LEGEND_ROW_HEIGHT, PLACEHOLDER_COLOR, SWATCH,
-                               TITLE_HEIGHT, _test_batch, draw_panel,
-                               legend_rows, predicted_maskige, run_sample)
+from gss.visualization import (ERROR_COLORS, LEGEND_ROW_HEIGHT,
+                               PLACEHOLDER_COLOR, SWATCH, TITLE_HEIGHT,
+                               _test_batch, draw_panel, legend_rows,
+                               maskige_to_image, predicted_maskige,
+                               run_sample)
 from tests.conftest import ROOT
 from test_demo import make_tiny_gss
 
@@ -136,10 +137,13 @@ def test_panel_rejects_bad_inputs(sample):
 @pytest.fixture(scope='module')
 def tiny_models(tmp_path_factory):
     root = tmp_path_factory.mktemp('tiny_gss_vis')
-    return {
+    models = {
         mode: make_tiny_gss(root, 'GSSEncoderDecoder', mode)
         for mode in ('whole', 'slide')
     }
+    models['ftw'] = make_tiny_gss(root, 'GSSEncoderDecoder', 'whole',
+                                  'GSSFTWHead')
+    return models
 
 
 def load_model(config, checkpoint, street_data):
@@ -155,14 +159,15 @@ def val_files(street_data):
 
 def test_predicted_maskige_decodes_to_the_prediction(tiny_models,
                                                      street_data):
-    """Whole test: X⁻¹ of the panel's maskige is exactly the prediction."""
+    """Whole test: X⁻¹ of the panel's maskige is exactly the prediction
+    (the scores of GSSFFHead.forward_test, not a quantised decoder)."""
     model = load_model(*tiny_models['whole'], street_data)
     image = val_files(street_data)[0][0]
     data = _test_batch(model, mmcv.imread(image))
     maskige = predicted_maskige(model, data['img'][0], data['img_metas'][0])
     pred = inference_segmentor(model, image)[0]
     assert maskige.shape == (1, 3) + pred.shape
-    labels = model.decode_head.codec.decode(maskige)[0].numpy()
+    labels = model.decode_head.codec.scores(maskige).argmax(1)[0].numpy()
     np.testing.assert_array_equal(labels, pred)
 
 
@@ -180,6 +185,21 @@ def test_run_sample_slide(tiny_models, street_data):
     labelled = gt != 255
     np.testing.assert_array_equal(out['gt_maskige'][labelled],
                                   colors[gt[labelled]])
+
+
+def test_run_sample_ftw(tiny_models, street_data):
+    """FT-W: the panel shows the maskige its learned X⁻¹ reads."""
+    model = load_model(*tiny_models['ftw'], street_data)
+    image = val_files(street_data)[0][0]
+    out = run_sample(model, image)
+    data = _test_batch(model, mmcv.imread(image))
+    head = model.decode_head
+    with torch.no_grad():
+        expected = head.predicted_maskige(model.extract_feat(data['img'][0]))
+    np.testing.assert_array_equal(out['pred_maskige'],
+                                  maskige_to_image(expected[0]))
+    np.testing.assert_array_equal(out['pred'],
+                                  inference_segmentor(model, image)[0])
 
 
 def check_panel(panel, gt, maskige_colors):

@@ -111,10 +111,12 @@ class EfficientNetLite(BaseModule):
         if self.pretrained is None:
             return
         if not osp.isfile(self.pretrained):
-            hint = (f'create it with `{CONVERTER.format(path=self.pretrained)}`'
-                    if self.arch == 'tf_efficientnet_lite0' else
-                    f'convert ImageNet weights of {self.arch} to a timm '
-                    'state dict')
+            if self.arch == 'tf_efficientnet_lite0':
+                hint = ('create it with '
+                        f'`{CONVERTER.format(path=self.pretrained)}`')
+            else:
+                hint = (f'convert ImageNet weights of {self.arch} to a timm '
+                        'state dict')
             raise FileNotFoundError(
                 f'EfficientNetLite: pretrained weights {self.pretrained} not '
                 f'found; {hint}, or set pretrained=None to train from scratch')

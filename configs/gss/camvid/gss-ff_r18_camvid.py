@@ -1,0 +1,27 @@
+# GSS-FF on CamVid-11, setting (a): narrow ResNetV1c-18 from scratch, the
+# stage-I maskige VQ-VAE of vqvae_camvid.py as tokenizer (tokens on the 1/4
+# grid). Sized for a 2-core CPU (see README, "CamVid").
+_base_ = [
+    '../_base_/models/gss_ff_r18_small.py',
+    '../_base_/datasets/camvid.py', '../_base_/schedules/adamw_poly_cpu.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    decode_head=dict(
+        num_classes=11,
+        palette='camvid',
+        tokenizer=dict(
+            type='MaskigeVQVAE',
+            downsample=4,
+            channels=128,
+            num_res_blocks=2,
+            pixel_channels=16,
+            quantizer=dict(
+                type='FiniteScalarQuantizer', levels=(8, 8, 8, 5, 5)),
+            checkpoint='work_dirs/vqvae_camvid/latest.pth')))
+crop_size = (256, 256)
+data = dict(samples_per_gpu=8, workers_per_gpu=1)
+runner = dict(max_iters=1000)
+checkpoint_config = dict(interval=250)
+evaluation = dict(interval=1000)
+log_config = dict(interval=20)
