@@ -59,13 +59,15 @@ def _check_label_range(labels, num_classes, ignore_index):
             'reduce_zero_label)')
 
 
-def _check_colors(colors, device):
+def _check_colors(colors, device, check_values=True):
     """Return the (K, 3) palette as a float64 tensor on ``device``."""
     colors = torch.as_tensor(colors, device=device)
     if colors.dim() != 2 or colors.shape[1] != 3 or len(colors) == 0:
         raise ValueError('colors must be a (K, 3) palette in 0..255 units, '
                          f'got shape {tuple(colors.shape)}')
     colors = colors.to(torch.float64)
+    if not check_values:
+        return colors
     if colors.min() < 0 or colors.max() > 255:
         raise ValueError('colors must be in 0..255 units, got values from '
                          f'{colors.min().item()} to {colors.max().item()}')
@@ -75,7 +77,7 @@ def _check_colors(colors, device):
     return colors
 
 
-def _check_maskige(maskige):
+def _check_maskige(maskige, check_values=True):
     if not isinstance(maskige, torch.Tensor) or maskige.dim() != 4 or (
             maskige.shape[1] != 3):
         shape = tuple(maskige.shape) if hasattr(maskige, 'shape') else None
@@ -86,7 +88,8 @@ def _check_maskige(maskige):
             raise ValueError('a maskige must be float in [0, 1] or uint8, '
                              f'got {maskige.dtype}')
         # Noise may leave [0, 1] a little; 0..255 floats are a bug.
-        if maskige.numel() and maskige.detach().abs().max() > 2:
+        if check_values and maskige.numel() and (
+                maskige.detach().abs().max() > 2):
             raise ValueError('float maskige values must be in [0, 1] but '
                              'some exceed 2: divide 0..255 images by 255')
 
@@ -204,6 +207,9 @@ def maskige_to_scores(maskige, colors, temperature=None):
     updates), so no (B, K, 3, H, W) tensor is made: the (B, K, H, W)
     result is the only K-sized allocation (two with a temperature).
 
+    Only shapes and dtypes are checked: this runs inside training losses,
+    where a value check would cost a device synchronisation.
+
     Args:
         maskige (Tensor): (B, 3, H, W) float in [0, 1].
         colors (Tensor): (K, 3) palette, uint8 or float in 0..255.
@@ -214,13 +220,14 @@ def maskige_to_scores(maskige, colors, temperature=None):
         Tensor: (B, K, H, W) scores (higher is closer) or probabilities,
         in ``maskige.dtype``.
     """
-    _check_maskige(maskige)
+    _check_maskige(maskige, check_values=False)
     if not maskige.dtype.is_floating_point:
         raise ValueError('maskige_to_scores needs a float maskige in [0, 1]; '
                          'convert uint8 ones with maskige.float() / 255')
     if temperature is not None and not temperature > 0:
         raise ValueError(f'temperature must be > 0, got {temperature}')
-    beta = (_check_colors(colors, maskige.device) / 255).to(maskige.dtype)
+    beta = (_check_colors(colors, maskige.device, check_values=False) /
+            255).to(maskige.dtype)
     sq_norm = (maskige * maskige).sum(dim=1, keepdim=True)
     neg_dist = torch.einsum('bchw,kc->bkhw', maskige, beta)
     neg_dist = neg_dist.mul_(2).sub_(sq_norm).sub_(
@@ -417,8 +424,9 @@ def _lookup_table(key, device):
 class MaskigeCodec(nn.Module):
     """A palette with its maskige transform X and inverse X^-1.
 
-    The colours are non-persistent buffers: ``.to(device)`` moves them and
-    checkpoints do not store them (the palette comes from the config).
+    The colours are buffers: ``.to(device)`` moves them, and checkpoints
+    record the palette a model was trained with (mmcv saves every buffer
+    anyway; keeping them persistent makes loading such checkpoints clean).
 
     Args:
         palette: Anything :meth:`Palette.build` accepts (a shipped name such
@@ -451,9 +459,9 @@ class MaskigeCodec(nn.Module):
         self.ignore_index = ignore_index
         self.temperature = temperature
         self.register_buffer('colors', torch.from_numpy(
-            self.palette.colors.copy()), persistent=False)
+            self.palette.colors.copy()))
         self.register_buffer('ignore_color', torch.from_numpy(
-            self.palette.ignore_color.copy()), persistent=False)
+            self.palette.ignore_color.copy()))
 
     def extra_repr(self):
         return (f'palette={self.palette.name!r}, num_classes='

@@ -5,12 +5,12 @@ GSS paper) plus the colour of the ignore label. Shipped palettes live as
 JSON files in ``gss/maskige/palettes/``::
 
     {"name": "ade20k", "colors": [[r, g, b], ...], "ignore_color": [r, g, b],
-     "ignore_index": 255, "min_distance": 58.5, "mean_nn_distance": 59.3,
+     "ignore_index": 255, "min_distance": 58.215, "mean_nn_distance": 59.392,
      "seed": 0, "avoid_gray": false}
 
 ``min_distance`` / ``mean_nn_distance`` are informative (recomputed from the
 colours on save); ``seed`` / ``avoid_gray`` record how a generated palette
-was made (``null`` for hand-made ones such as Cityscapes').
+was made (``null`` for hand-made ones such as the Cityscapes palette).
 """
 import json
 import os

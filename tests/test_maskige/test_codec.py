@@ -198,7 +198,7 @@ def test_maskige_errors():
     with pytest.raises(ValueError, match='colors must be in 0..255 units'):
         maskige_to_labels(maskige, RGB.float() + 1)
     with pytest.raises(ValueError, match='multiply them by 255'):
-        maskige_to_scores(maskige, RGB.float() / 255 * 0.9)
+        labels_to_maskige(TINY, RGB.float() / 255 * 0.9, BLACK)
     with pytest.raises(ValueError, match='maskige.float'):
         maskige_to_scores(maskige.byte(), RGB)
     with pytest.raises(ValueError, match='temperature must be > 0'):
@@ -244,7 +244,8 @@ def test_upsample_labels_matches_full_one_hot():
 def test_codec_module():
     codec = MaskigeCodec('cityscapes', num_classes=19, temperature=0.1)
     assert codec.num_classes == 19 and codec.palette.name == 'cityscapes'
-    assert codec.state_dict() == {}
+    assert torch.equal(codec.state_dict()['colors'],
+                       torch.from_numpy(codec.palette.colors))
     assert {n for n, _ in codec.named_buffers()} == {'colors',
                                                      'ignore_color'}
     codec = codec.to(torch.float64).to('cpu')

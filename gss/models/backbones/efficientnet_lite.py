@@ -2,6 +2,7 @@
 import os.path as osp
 
 import timm
+import torch
 from mmcv.runner import BaseModule
 from mmseg.models.builder import BACKBONES
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -20,8 +21,10 @@ class EfficientNetLite(BaseModule):
     The ``tf_`` variants use TensorFlow "same" padding, so ImageNet weights
     ported from the TF release (``tools/model_converters/
     efficientnet_lite2timm.py`` for Lite0) reproduce the original network.
-    Those weights expect inputs scaled to [-1, 1]: use
-    ``img_norm_cfg = dict(mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True)``.
+    Those weights expect RGB inputs scaled to [-1, 1]. Either normalise the
+    data with ``mean=[127.5] * 3, std=[127.5] * 3``, or keep a dataset
+    config's usual ImageNet ``img_norm_cfg`` and pass the same mean/std as
+    ``data_norm``: the backbone then maps its input to [-1, 1] itself.
 
     Stages, for ``frozen_stages``: stage 0 is the stem (``conv_stem``,
     ``bn1``), stage ``i`` (1..7) is timm's block group ``blocks[i - 1]``.
@@ -41,6 +44,9 @@ class EfficientNetLite(BaseModule):
         norm_eval (bool): Keep every BN layer in eval mode while training
             (frozen running statistics). Default: False.
         drop_path_rate (float): Stochastic depth rate. Default: 0.
+        data_norm (dict, optional): ``dict(mean=..., std=...)`` the data
+            pipeline normalised with (RGB, 0..255 units); undone and
+            replaced by the [-1, 1] scaling the weights expect.
         init_cfg (dict, optional): Must be None; use ``pretrained``.
     """
 
@@ -51,6 +57,7 @@ class EfficientNetLite(BaseModule):
                  frozen_stages=-1,
                  norm_eval=False,
                  drop_path_rate=0.,
+                 data_norm=None,
                  init_cfg=None):
         if init_cfg is not None:
             raise ValueError(
@@ -75,6 +82,13 @@ class EfficientNetLite(BaseModule):
                              f', got {frozen_stages}')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
+        scale, shift = torch.ones(3), torch.zeros(3)
+        if data_norm is not None:
+            mean = torch.tensor(data_norm['mean'], dtype=torch.float32)
+            std = torch.tensor(data_norm['std'], dtype=torch.float32)
+            scale, shift = std / 127.5, (mean - 127.5) / 127.5
+        self.register_buffer('input_scale', scale.view(1, 3, 1, 1))
+        self.register_buffer('input_shift', shift.view(1, 3, 1, 1))
         self._freeze_stages()
 
     @property
@@ -142,7 +156,7 @@ class EfficientNetLite(BaseModule):
             list[Tensor]: One (B, C_i, H / s_i, W / s_i) map per entry of
             ``out_indices`` (``channels``, ``strides``).
         """
-        return self.model(x)
+        return self.model(x * self.input_scale + self.input_shift)
 
     def train(self, mode=True):
         super().train(mode)
