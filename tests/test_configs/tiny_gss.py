@@ -114,13 +114,14 @@ def build_tiny(name):
     """Config and tiny model (SyncBN → BN, as on one CPU process).
 
     Returns:
-        tuple[mmcv.Config, nn.Module]: the shrunk config and its model in
-        train mode, with torch's default initialisation (``init_weights``
-        would only log a page per model).
+        tuple[mmcv.Config, nn.Module]: the shrunk config and its model as
+        ``tools/train.py`` hands it to DDP: built, not yet switched to
+        train mode (some backbones freeze stages only in ``train()``), with
+        torch's default initialisation (``init_weights`` would only log a
+        page per model).
     """
     cfg = shrink(load(name))
-    model = build_segmentor(cfg.model)
-    return cfg, revert_sync_batchnorm(model).train()
+    return cfg, revert_sync_batchnorm(build_segmentor(cfg.model))
 
 
 def batch(num_classes, size=64, dataset_name=None, seed=0):

@@ -19,6 +19,6 @@ lr_config = dict(
     power=1.0,
     min_lr=0.0,
     by_epoch=False)
-runner = dict(type='SafeIterBasedRunner', max_iters=80000)
+runner = dict(type='IterBasedRunner', max_iters=80000)
 checkpoint_config = dict(by_epoch=False, interval=8000, max_keep_ckpts=3)
 evaluation = dict(interval=8000, metric='mIoU', pre_eval=True)

@@ -18,6 +18,6 @@ lr_config = dict(
     power=1.0,
     min_lr=1e-6,
     by_epoch=False)
-runner = dict(type='SafeIterBasedRunner', max_iters=1000)
+runner = dict(type='IterBasedRunner', max_iters=1000)
 checkpoint_config = dict(by_epoch=False, interval=500, max_keep_ckpts=2)
 evaluation = dict(interval=1000, metric='mIoU', pre_eval=True)
