@@ -114,9 +114,9 @@ def merge(ff_state, ftw_state):
     if unmatched:
         raise ValueError(
             f'the GSS-FT-W checkpoint has {len(unmatched)} tensors that the '
-            f'GSS-FF checkpoint lacks (e.g. {unmatched[0]}): the two come from '
-            'different models; give the FF checkpoint the FT-W config was '
-            'trained from')
+            f'GSS-FF checkpoint lacks (e.g. {unmatched[0]}): the two come '
+            'from different models; give the FF checkpoint the FT-W config '
+            'was trained from')
     merged = OrderedDict(
         (k, v) for k, v in ff_state.items() if not is_inverse(k))
     merged.update((k, ftw_state[k]) for k in inverse)

@@ -174,6 +174,9 @@ def main(argv=None):
         model = revert_sync_batchnorm(model)
 
     logger.info(model)
+    # Backbones such as mmseg's Swin apply frozen_stages in train(); do it
+    # before DDP registers which parameters need gradients.
+    model.train()
 
     datasets = [build_dataset(cfg.data.train)]
     if len(cfg.workflow) == 2:

@@ -64,7 +64,7 @@ def test_print_config_graph_and_dump(tmp_path, capsys):
         *TINY_OPTIONS
     ])
     out = capsys.readouterr().out
-    assert 'Model graph:\nEncoderDecoder(' in out
+    assert 'Model graph:\nGSSEncoderDecoder(' in out
     assert 'GSSFFHead' in out and 'DalleDVAE' in out
     assert 'depth=18' in open(dump).read()
 
@@ -140,7 +140,8 @@ def test_merge_checkpoints(checkpoints, tmp_path, capsys):
     # It loads into the FT-W model as is.
     _, model = build_tiny(FTW)
     model.load_state_dict(state, strict=True)
-    inverse = ('decode_head.projection.', 'decode_head.post_transformer_block.',
+    inverse = ('decode_head.projection.',
+               'decode_head.post_transformer_block.',
                'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
     assert any(k.startswith(inverse) for k in state)
     for key, value in state.items():

@@ -6,9 +6,10 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from mmcv.runner import build_optimizer
+from mmcv.runner import RUNNERS, build_optimizer
 from mmseg.datasets.pipelines import Compose
 
+from gss.apis import SafeIterBasedRunner
 from tests.test_configs.tiny_gss import PUBLISHED, batch, build_tiny, load
 
 # FF config: (lr, max_iters, crop, samples_per_gpu, swin_depth,
@@ -122,7 +123,8 @@ def test_ff_hyper_parameters(name):
         assert (test_cfg.crop_size, test_cfg.stride) == ((512, 512),
                                                          (341, 341))
     mseg = palette == 'mseg'
-    assert (cfg.model.type == 'MultiDomainEncoderDecoder') == mseg
+    assert cfg.model.type == ('MultiDomainEncoderDecoder'
+                              if mseg else 'GSSEncoderDecoder')
     assert head.pixel_head == ('shared' if mseg else 'separate')
 
 

@@ -24,4 +24,5 @@ test_pipeline = [
             dict(type='Collect', keys=['img', 'gt_semantic_seg']),
         ])
 ]
-data = dict(val=dict(pipeline=test_pipeline), test=dict(pipeline=test_pipeline))
+data = dict(
+    val=dict(pipeline=test_pipeline), test=dict(pipeline=test_pipeline))

@@ -17,11 +17,11 @@ model = dict(
             num_res_blocks=2,
             pixel_channels=16,
             quantizer=dict(
-                type='FiniteScalarQuantizer', levels=(8, 8, 8, 5, 5)),
+                type='FiniteScalarQuantizer', levels=(8, 5, 5, 5)),
             checkpoint='work_dirs/vqvae_camvid/latest.pth')))
 crop_size = (256, 256)
-data = dict(samples_per_gpu=8, workers_per_gpu=1)
-runner = dict(max_iters=1000)
-checkpoint_config = dict(interval=250)
-evaluation = dict(interval=1000)
+data = dict(samples_per_gpu=4, workers_per_gpu=1)
+runner = dict(max_iters=700)
+checkpoint_config = dict(interval=350)
+evaluation = dict(interval=700)
 log_config = dict(interval=20)

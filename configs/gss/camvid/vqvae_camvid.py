@@ -1,5 +1,5 @@
 # Stage I on CamVid: train the project's maskige VQ-VAE on ground-truth
-# maskiges (4× tokens, FSQ codebook of 12,800 codes), sized for a 2-core CPU
+# maskiges (4× tokens, FSQ codebook of 1,000 codes), sized for a 2-core CPU
 # (about 25 min). Evaluate the reconstruction upper bound with
 #   python tools/test.py configs/gss/camvid/vqvae_camvid.py \
 #       work_dirs/vqvae_camvid/latest.pth --eval mIoU

@@ -1,6 +1,7 @@
 # Stage-I reconstruction upper bound of the DALL·E dVAE on Cityscapes val
 # (paper: 95.17 mIoU). Nothing trains; evaluate the converted dVAE with
-#   python tools/test.py configs/gss/cityscapes/dalle_reconstruction_cityscapes.py \
+#   python tools/test.py \
+#       configs/gss/cityscapes/dalle_reconstruction_cityscapes.py \
 #       ckp/dalle_dvae.pth --eval mIoU
 # Labels are reconstructed at the full 1024×2048, i.e. a 2048×4096 maskige
 # through the dVAE: this needs a large GPU (see docs/model_zoo.md).
@@ -25,4 +26,5 @@ test_pipeline = [
             dict(type='Collect', keys=['img', 'gt_semantic_seg']),
         ])
 ]
-data = dict(val=dict(pipeline=test_pipeline), test=dict(pipeline=test_pipeline))
+data = dict(
+    val=dict(pipeline=test_pipeline), test=dict(pipeline=test_pipeline))

@@ -54,6 +54,19 @@ class MaskigeAutoencoder(BaseSegmentor):
         self.test_cfg = test_cfg
         self.align_corners = False
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Accept bare tokenizer files too (e.g. the converted DALL·E dVAE,
+        # keys ``encoder.*``/``decoder.*``) and the authors' ``d_vae.``.
+        for key in list(state_dict):
+            rest = key[len(prefix):]
+            if key.startswith(prefix) and rest.startswith(
+                    ('encoder.', 'decoder.', 'd_vae.')):
+                rest = rest[len('d_vae.'):] if rest.startswith('d_vae.') \
+                    else rest
+                state_dict[prefix + 'tokenizer.' + rest] = \
+                    state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def extract_feat(self, img):
         raise NotImplementedError('MaskigeAutoencoder does not look at images')
 

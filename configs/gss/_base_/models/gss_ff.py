@@ -7,12 +7,13 @@
 # pixel-head CE.
 #
 # gss_ff_<backbone>.py adds the backbone, in_channels and swin_depth; the
-# dataset configs set num_classes, palette and test_cfg.
+# dataset configs set num_classes, palette and test_cfg. GSSEncoderDecoder
+# is mmseg's EncoderDecoder plus GSS panels for `tools/test.py --show-dir`.
 # The dVAE weights load from ckp/dalle_dvae.pth when training starts
 # (`bash tools/download_pretrain_vqvae.sh` writes it).
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
-    type='EncoderDecoder',
+    type='GSSEncoderDecoder',
     pretrained=None,
     decode_head=dict(
         type='GSSFFHead',

@@ -8,7 +8,7 @@ model = dict(
         channels=128,
         num_res_blocks=2,
         pixel_channels=16,
-        quantizer=dict(type='FiniteScalarQuantizer', levels=(8, 8, 8, 5, 5))),
+        quantizer=dict(type='FiniteScalarQuantizer', levels=(8, 5, 5, 5))),
     palette=None,  # set per dataset
     num_classes=None,  # set per dataset
     upsample_factor=1,
