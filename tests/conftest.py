@@ -1,3 +1,4 @@
+import importlib.util
 import os.path as osp
 import sys
 
@@ -9,6 +10,16 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
 if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
+
+
+def load_tool(name):
+    """Import ``tools/<name>.py`` (``tools/test.py`` by path: a plain
+    ``import test`` would find the standard library's package)."""
+    spec = importlib.util.spec_from_file_location(
+        f'gss_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope='session')

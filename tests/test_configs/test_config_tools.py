@@ -1,5 +1,4 @@
 """tools/print_config.py, tools/get_flops.py and tools/merge_checkpoints.py."""
-import importlib.util
 import os
 import os.path as osp
 import subprocess
@@ -9,7 +8,7 @@ import pytest
 import torch
 
 from gss.utils import UnsafeCheckpointError
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_tool
 from tests.test_configs.tiny_gss import build_tiny, config_path
 
 FF = 'gss-ff_r101_768x768_80k_cityscapes'
@@ -31,13 +30,6 @@ TINY_OPTIONS = [
     'model.decode_head.tokenizer.n_init=8'
 ]
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'gss_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_print_config_prints_merged_config():

@@ -96,6 +96,8 @@ def test_ff_hyper_parameters(name):
     assert (cfg.lr_config.policy, cfg.lr_config.warmup,
             cfg.lr_config.warmup_iters) == ('poly', 'linear', 1500)
     assert cfg.runner == dict(type='IterBasedRunner', max_iters=max_iters)
+    # gss registers its atomic, exact-resume runner under mmcv's name
+    assert RUNNERS.get(cfg.runner.type) is SafeIterBasedRunner
     assert cfg.data.samples_per_gpu == per_gpu
     train = cfg.data.train
     pipeline = (train[0].dataset if isinstance(train, list) else

@@ -1,6 +1,5 @@
 """The project's maskige VQ-VAE, its quantisers and stage-I evaluation."""
 import glob
-import importlib.util
 import json
 import os.path as osp
 
@@ -14,7 +13,7 @@ from gss.maskige import MaskigeCodec, maskige_to_labels
 from gss.models.segmentors import MaskigeAutoencoder
 from gss.tokenizers import (EMAVectorQuantizer, FiniteScalarQuantizer,
                             MaskigeVQVAE)
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_tool
 
 FSQ = dict(type='FiniteScalarQuantizer', levels=(4, 4, 3))
 EMA = dict(type='EMAVectorQuantizer', num_codes=32, dim=8, restart_after=5)
@@ -130,10 +129,7 @@ def test_loads_stage1_checkpoint_and_reports_bad_files(tmp_path):
 
 
 def test_reconstruction_eval_matches_hand_computation(street_data, tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'gss_tool_test', osp.join(ROOT, 'tools', 'test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('test')
     cfg = osp.join(ROOT, 'tests', 'configs', 'patch_reconstruction.py')
     ckpt = str(tmp_path / 'empty.pth')
     torch.save({'state_dict': {}}, ckpt)

@@ -1,6 +1,5 @@
 """tools/train.py and tools/test.py end to end on a tiny EncoderDecoder."""
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -12,20 +11,12 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_tool
 
 CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
 DET_CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn_deterministic.py')
 DIST_CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn_dist.py')
 
-
-def load_tool(name):
-    # tools/test.py would clash with the stdlib `test` package on import.
-    spec = importlib.util.spec_from_file_location(
-        f'gss_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def data_options(root):

@@ -1,7 +1,6 @@
 """GSS panels: gss.visualization, tools/visualize_maskige.py, the
 GSSEncoderDecoder show_result hook and tools/test.py --show-dir."""
 import glob
-import importlib.util
 import os.path as osp
 
 import mmcv
@@ -20,20 +19,13 @@ from gss.visualization import (ERROR_COLORS, LEGEND_ROW_HEIGHT,
                                _test_batch, draw_panel, legend_rows,
                                maskige_to_image, predicted_maskige,
                                run_sample)
-from tests.conftest import ROOT
+from tests.conftest import load_tool
 from test_demo import make_tiny_gss
 
 PALETTE = np.array(CamVidDataset.PALETTE, dtype=np.uint8)
 H, W = 48, 64
 SKY, ROAD, CAR = 0, 3, 8
 
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        f'gss_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')

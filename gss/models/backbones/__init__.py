@@ -1,1 +1,3 @@
-from .efficientnet_lite import EfficientNetLite  # noqa: F401
+from .efficientnet_lite import EfficientNetLite
+
+__all__ = ['EfficientNetLite']

@@ -1,5 +1,7 @@
+from .gss_encoder_decoder import GSSEncoderDecoder
 from .maskige_autoencoder import MaskigeAutoencoder
+from .multi_domain import MultiDomainEncoderDecoder
 
-__all__ = ['MaskigeAutoencoder']
-from .multi_domain import MultiDomainEncoderDecoder  # noqa: F401
-from .gss_encoder_decoder import GSSEncoderDecoder  # noqa: F401
+__all__ = [
+    'GSSEncoderDecoder', 'MaskigeAutoencoder', 'MultiDomainEncoderDecoder'
+]

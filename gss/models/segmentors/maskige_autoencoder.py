@@ -1,5 +1,4 @@
 """Stage I as an mmseg segmentor: train and evaluate a maskige tokenizer."""
-import torch
 import torch.nn.functional as F
 from mmseg.models.builder import MODELS, SEGMENTORS
 from mmseg.models.losses import accuracy

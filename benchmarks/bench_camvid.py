@@ -1,0 +1,178 @@
+"""CamVid-11 results table: GSS-FF / GSS-FT-W vs a discriminative baseline.
+
+For every trained model (config + checkpoint under work_dirs/): val mIoU /
+mAcc / aAcc and per-class IoU (the dataset's own evaluation), training time
+(from the run's log), parameters, and inference time per image measured
+side by side in this one process (models interleaved image by image, so
+machine noise hits all of them alike). Also evaluates the stage-I
+reconstruction upper bound. Prints a markdown table and writes JSON to
+benchmarks/results/camvid.json.
+
+    python benchmarks/bench_camvid.py [--data data/camvid] [--timing-images 20]
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gss  # noqa: E402,F401
+import mmcv  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmcv.parallel import MMDataParallel  # noqa: E402
+from mmcv.runner import load_checkpoint  # noqa: E402
+from mmseg.apis import single_gpu_test  # noqa: E402
+from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+
+RESULTS = osp.join(osp.dirname(osp.abspath(__file__)), 'results')
+MODELS = [
+    ('stage I: maskige VQ-VAE reconstruction', 'vqvae_camvid'),
+    ('(a) UPerNet, ResNet-18 (scratch)', 'upernet_r18_camvid'),
+    ('(a) GSS-FF, ResNet-18 (scratch)', 'gss-ff_r18_camvid'),
+    ('(a) GSS-FT-W, ResNet-18 (scratch)', 'gss-ft-w_r18_camvid'),
+    ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
+     'upernet_effnet-lite0_camvid'),
+    ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',
+     'gss-ff_effnet-lite0_camvid'),
+    ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
+     'gss-ft-w_effnet-lite0_camvid'),
+]
+
+
+def training_minutes(work_dir):
+    """Wall-clock training time from the mmcv json log(s) of a run."""
+    total = 0.0
+    for log in sorted(glob.glob(osp.join(work_dir, '*.log.json'))):
+        times = [
+            json.loads(line) for line in open(log)
+            if '"mode": "train"' in line
+        ]
+        # each record averages `time` over the logging interval
+        prev = 0
+        for rec in times:
+            total += rec['time'] * (rec['iter'] - prev)
+            prev = rec['iter']
+    return total / 60
+
+
+def build(config, checkpoint, data_root):
+    cfg = mmcv.Config.fromfile(config)
+    for split in ('train', 'val', 'test'):
+        cfg.data[split].data_root = data_root
+    cfg.model.pretrained = None
+    cfg.model.train_cfg = None
+    model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    model = revert_sync_batchnorm(model).eval()
+    dataset = build_dataset(cfg.data.test, dict(test_mode=True))
+    model.CLASSES, model.PALETTE = dataset.CLASSES, dataset.PALETTE
+    return cfg, model, dataset
+
+
+def evaluate(model, dataset):
+    loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
+                              dist=False, shuffle=False,
+                              persistent_workers=False)
+    results = single_gpu_test(MMDataParallel(model), loader, pre_eval=True)
+    return dataset.evaluate(results, metric='mIoU', logger='silent')
+
+
+@torch.no_grad()
+def codebook_usage(model, dataset):
+    """Share of the codebook used on the val labels, and its perplexity."""
+    from gss.tokenizers.quantizers import codebook_stats
+    codes = []
+    for idx in range(len(dataset)):
+        labels = torch.from_numpy(
+            dataset.get_gt_seg_map_by_idx(idx).astype('int64'))[None]
+        maskige = model.codec.encode(labels)
+        codes.append(model.tokenizer.encode(maskige).flatten())
+    stats = codebook_stats(torch.cat(codes), model.tokenizer.num_tokens)
+    return {k: float(v) for k, v in stats.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', default='data/camvid')
+    parser.add_argument('--work-dirs', default='work_dirs')
+    parser.add_argument('--timing-images', type=int, default=20)
+    parser.add_argument('--out', default=osp.join(RESULTS, 'camvid.json'))
+    args = parser.parse_args()
+
+    runs = []
+    for label, name in MODELS:
+        ckpt = osp.join(args.work_dirs, name, 'latest.pth')
+        config = glob.glob(f'configs/gss/camvid/{name}.py')
+        if not (config and osp.exists(ckpt)):
+            print(f'skipping {label}: no {ckpt}')
+            continue
+        cfg, model, dataset = build(config[0], ckpt, args.data)
+        print(f'evaluating {label}')
+        metric = evaluate(model, dataset)
+        if hasattr(model, 'tokenizer') and hasattr(model, 'codec'):
+            usage = codebook_usage(model, dataset)
+            print(f"codebook on val: {usage['usage']:.1%} of "
+                  f'{model.tokenizer.num_tokens} codes used, perplexity '
+                  f"{usage['perplexity']:.1f}")
+            metric = dict(metric, **{f'codebook_{k}': v
+                                     for k, v in usage.items()})
+        runs.append(dict(
+            label=label, config=config[0], checkpoint=ckpt, model=model,
+            dataset=dataset, metric=metric,
+            params=sum(p.numel() for p in model.parameters()),
+            train_min=training_minutes(osp.join(args.work_dirs, name))))
+
+    # Inference time per image, interleaved across models.
+    timed = [r for r in runs if not r['label'].startswith('stage I')]
+    seconds = {r['label']: [] for r in timed}
+    if timed:
+        loader = build_dataloader(timed[0]['dataset'], 1, 0, dist=False,
+                                  shuffle=False, persistent_workers=False)
+        with torch.no_grad():
+            for i, data in enumerate(loader):
+                if i > args.timing_images:
+                    break
+                img = data['img'][0]
+                metas = data['img_metas'][0].data[0]
+                for r in timed:
+                    start = time.perf_counter()
+                    r['model'].simple_test(img, metas, rescale=True)
+                    if i:  # the first image warms up
+                        seconds[r['label']].append(time.perf_counter() -
+                                                   start)
+    classes = runs[0]['dataset'].CLASSES if runs else []
+    head = ['model', 'mIoU', 'mAcc', 'aAcc', *classes, 'params (M)',
+            'train (min)', 'infer (s/img)']
+    print('| ' + ' | '.join(head) + ' |')
+    print('|' + ' --- |' * len(head))
+    records = []
+    for r in runs:
+        m = r['metric']
+        infer = (float(np.median(seconds[r['label']]))
+                 if seconds.get(r['label']) else None)
+        row = [r['label'], *(f"{100 * m[k]:.2f}" for k in
+                             ('mIoU', 'mAcc', 'aAcc')),
+               *(f"{100 * m['IoU.' + c]:.1f}" for c in classes),
+               f"{r['params'] / 1e6:.2f}", f"{r['train_min']:.1f}",
+               f'{infer:.3f}' if infer else '–']
+        print('| ' + ' | '.join(row) + ' |')
+        records.append(dict(label=r['label'], config=r['config'],
+                            metric={k: float(v) for k, v in m.items()},
+                            params=r['params'], train_minutes=r['train_min'],
+                            infer_seconds_per_image=infer))
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(dict(runs=records, torch=torch.__version__,
+                       threads=torch.get_num_threads()), f, indent=2)
+    print(f'written {args.out}')
+
+
+if __name__ == '__main__':
+    main()

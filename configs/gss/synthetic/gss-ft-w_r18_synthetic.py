@@ -1,0 +1,15 @@
+# GSS-FT-W on generated scenes: the learnable X⁻¹ on the frozen model of
+# gss-ff_r18_synthetic.py.
+_base_ = './gss-ff_r18_synthetic.py'
+model = dict(
+    backbone=dict(frozen_stages=4, norm_eval=True),
+    decode_head=dict(
+        type='GSSFTWHead',
+        post_seg_channel=32,
+        post_swin_depth=1,
+        post_swin_num_heads=4,
+        post_swin_window_size=7))
+load_from = 'work_dirs/gss-ff_r18_synthetic/latest.pth'
+runner = dict(max_iters=200)
+checkpoint_config = dict(interval=200)
+evaluation = dict(interval=200)
