@@ -52,6 +52,10 @@ def parse_args(argv=None):
                        '%(default)s)')
     group.add_argument('--indices', type=int, nargs='+',
                        help='dataset indices to draw')
+    parser.add_argument(
+        '--scale', type=float, default=1.0,
+        help='resize the panel by this factor (nearest neighbour, so '
+        'palette colours stay exact), e.g. 0.5 for README figures')
     parser.add_argument('--device', default='cpu',
                         help='device (default: %(default)s)')
     parser.add_argument(
@@ -105,6 +109,9 @@ def main(argv=None):
         panel = model_panel(model, osp.join(dataset.img_dir,
                                             info['filename']), gt,
                             palette=dataset.PALETTE)
+        if args.scale != 1.0:
+            panel = mmcv.imrescale(panel, args.scale,
+                                   interpolation='nearest')
         out_file = osp.join(args.out_dir,
                             osp.splitext(info['filename'])[0] + '.png')
         mmcv.imwrite(mmcv.rgb2bgr(panel), out_file)
