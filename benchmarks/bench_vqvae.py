@@ -20,13 +20,16 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+import mmcv  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import gss  # noqa: E402,F401
 from gss.tokenizers import DalleDVAE, MaskigeVQVAE  # noqa: E402
 
-RESULTS = osp.join(osp.dirname(osp.abspath(__file__)), 'results')
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+RESULTS = osp.join(ROOT, 'benchmarks', 'results')
+CAMVID_STAGE1 = osp.join(ROOT, 'configs', 'gss', 'camvid', 'vqvae_camvid.py')
 
 
 def build(name):
@@ -79,8 +82,8 @@ def main():
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_vqvae.json'))
     args = parser.parse_args()
-    ours_cfg = dict(downsample=4, channels=128, num_res_blocks=2,
-                    pixel_channels=16)
+    ours_cfg = mmcv.Config.fromfile(CAMVID_STAGE1).model.tokenizer.to_dict()
+    ours_cfg.pop('type')
     cases = [
         ('DALL·E dVAE (8×, mask upsampled 2×)', 'dalle', args.size * 2),
         ('maskige VQ-VAE (4×, configs/gss/camvid)',
