@@ -5,6 +5,8 @@ model = dict(
     backbone=dict(frozen_stages=4, norm_eval=True),
     decode_head=dict(
         type='GSSFTWHead',
+        # the tokenizer's weights come with the GSS-FF checkpoint (load_from)
+        tokenizer=dict(checkpoint=None),
         post_seg_channel=32,
         post_swin_depth=1,
         post_swin_num_heads=4,
