@@ -213,3 +213,19 @@ def test_released_checkpoint_layout_loads():
     load_state_dict(target, released, strict=True)
     for key, value in source.state_dict().items():
         assert torch.equal(target.state_dict()[key], value), key
+
+
+def test_aug_test_averages_flipped_views():
+    """--aug-test: scores of a flipped view are flipped back and averaged."""
+    torch.manual_seed(0)
+    model = build(tiny_cfg()).eval()
+    img = torch.randn(1, 3, 32, 32)
+    plain, flipped = metas(1), metas(1)
+    flipped[0].update(flip=True, flip_direction='horizontal')
+    aug = model.aug_test([img, img.flip(3)], [plain, flipped])
+    expected = (model.inference(img, plain, True) +
+                model.inference(img.flip(3), flipped, True)) / 2
+    assert np.array_equal(aug[0], expected.argmax(1)[0].numpy())
+    # the flipped view, flipped back, is itself a valid prediction
+    back = model.inference(img.flip(3), flipped, True)
+    torch.testing.assert_close(back.sum(1), torch.ones(1, 32, 32))
