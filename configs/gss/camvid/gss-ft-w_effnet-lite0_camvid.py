@@ -12,6 +12,6 @@ model = dict(
         post_swin_num_heads=4,
         post_swin_window_size=7))
 load_from = 'work_dirs/gss-ff_effnet-lite0_camvid/latest.pth'
-runner = dict(max_iters=300)
-checkpoint_config = dict(interval=300)
-evaluation = dict(interval=300)
+runner = dict(max_iters=200)
+checkpoint_config = dict(interval=200)
+evaluation = dict(interval=200)
