@@ -10,7 +10,7 @@ from mmseg.ops import resize
 from mmcv.cnn import ConvModule, build_norm_layer
 
 from ...maskige import MaskigeCodec, upsample_labels
-from .mla import build_mla, mla_forward
+from .mla import build_mla, mla_forward, windowed_attention
 
 
 @HEADS.register_module()
@@ -146,10 +146,7 @@ class GSSFFHead(BaseDecodeHead):
         Returns:
             Tensor: (B, num_tokens, h, w) token logits.
         """
-        b, c, h, w = fused.shape
-        x = fused.flatten(2).transpose(1, 2)
-        x = self.transformer_block(x, (h, w))[0]
-        x = self.swin_ln(x).transpose(1, 2).reshape(b, c, h, w)
+        x = windowed_attention(fused, self.transformer_block, self.swin_ln)
         x = self.conv_before_seg(x)
         if self.dropout is not None:
             x = self.dropout(x)

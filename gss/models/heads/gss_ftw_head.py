@@ -8,6 +8,7 @@ from mmseg.models.losses import accuracy
 from mmseg.ops import resize
 
 from .gss_ff_head import GSSFFHead
+from .mla import windowed_attention
 
 
 @HEADS.register_module()
@@ -74,11 +75,8 @@ class GSSFTWHead(GSSFFHead):
 
     def learned_inverse(self, maskige):
         """Learnable X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) logits."""
-        x = self.projection(maskige)
-        b, c, h, w = x.shape
-        x = x.flatten(2).transpose(1, 2)
-        x = self.post_transformer_block(x, (h, w))[0]
-        x = self.post_swin_ln(x).transpose(1, 2).reshape(b, c, h, w)
+        x = windowed_attention(self.projection(maskige),
+                               self.post_transformer_block, self.post_swin_ln)
         return self.cls_segmap(x)
 
     @torch.no_grad()

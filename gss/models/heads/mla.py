@@ -1,5 +1,7 @@
 """Multi-level aggregation (MLA): fuse backbone levels at one resolution.
 
+Also the shifted-window attention step both GSS heads apply to a map.
+
 Both GSS heads aggregate the backbone pyramid the same way: a 1×1
 ConvModule per level, resizing every level to one target level, concat and
 a 1×1 fusion ConvModule. The layers are returned as plain modules so the
@@ -52,3 +54,19 @@ def mla_forward(inputs, convs, fusion, target_index, align_corners=False):
         for conv, x in zip(convs, inputs)
     ]
     return fusion(torch.cat(feats, dim=1))
+
+
+def windowed_attention(x, blocks, norm):
+    """Shifted-window transformer blocks + LayerNorm on a feature map.
+
+    Args:
+        x (Tensor): (B, C, H, W).
+        blocks (SwinBlockSequence): Blocks of width C.
+        norm (nn.LayerNorm): LayerNorm over C.
+
+    Returns:
+        Tensor: (B, C, H, W).
+    """
+    b, c, h, w = x.shape
+    x = blocks(x.flatten(2).transpose(1, 2), (h, w))[0]
+    return norm(x).transpose(1, 2).reshape(b, c, h, w)
