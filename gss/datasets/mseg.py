@@ -25,6 +25,7 @@ from mmcv.utils import print_log
 from mmseg.datasets.builder import DATASETS, PIPELINES, build_dataset
 from mmseg.datasets.custom import CustomDataset
 from mmseg.datasets.dataset_wrappers import ConcatDataset
+from mmseg.datasets.pipelines import Compose
 from mmseg.utils import get_root_logger
 
 TAXONOMY_DIR = osp.join(osp.dirname(osp.abspath(__file__)), 'mseg_taxonomy')
@@ -314,6 +315,8 @@ class MSegDataset(CustomDataset):
         **kwargs: Passed to :class:`CustomDataset` (``data_root``, ...).
     """
 
+    LABELS_ON_DISK_ARE_RELABELED = True
+
     def __init__(self,
                  dataset_name,
                  pipeline,
@@ -330,6 +333,12 @@ class MSegDataset(CustomDataset):
             split=split,
             **kwargs)
         self._check_pipeline()
+        if self.LABELS_ON_DISK_ARE_RELABELED:
+            # Evaluation reads ground truth through this loader, not the
+            # pipeline: score predictions against universal ids too.
+            self.gt_seg_map_loader = Compose(
+                [self.gt_seg_map_loader,
+                 MapLabelsToUniversal()])
 
     def _check_name(self, dataset_name):
         return train_dataset_key(dataset_name)
@@ -400,6 +409,8 @@ class MSegTestDataset(MSegDataset):
             SegNet CamVid ids to camvid-11. Default: None.
         **kwargs: As :class:`MSegDataset`.
     """
+
+    LABELS_ON_DISK_ARE_RELABELED = False
 
     def __init__(self, dataset_name, pipeline, label_map=None, **kwargs):
         self.file_label_map = dict(label_map) if label_map else None

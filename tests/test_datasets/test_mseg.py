@@ -129,6 +129,13 @@ def test_training_dataset_from_pair_list(tmp_path, load_pipeline):
     # bdd-relabeled shares cityscapes-19-relabeled's names.
     np.testing.assert_array_equal(results['gt_semantic_seg'],
                                   [[175, 35], [255, 98]])
+    # Evaluation scores against the same universal ids as the pipeline.
+    np.testing.assert_array_equal(dataset.get_gt_seg_map_by_idx(0),
+                                  [[175, 35], [255, 98]])
+    pred = np.array([[175, 35], [0, 0]])
+    area = dataset.pre_eval([pred], [0])[0]
+    # 2 of the 3 labelled pixels hit; the miss is on universal class 98.
+    assert area[0].sum() == 2 and area[3][98] == 1
     with pytest.raises(ValueError, match='MapLabelsToUniversal'):
         MSegDataset(
             dataset_name='bdd',
