@@ -8,7 +8,8 @@ One inference forward of a ``(1, 3, H, W)`` input is measured: for an
 ``EncoderDecoder`` (GSS-FF/FT-W) that is ``forward_dummy`` — backbone, token
 classifier, dVAE decoding of the predicted tokens and X⁻¹ — i.e. one window
 of sliding-window testing; for a ``MaskigeAutoencoder`` (stage I) it is the
-dVAE encoding and decoding of an ``H×W`` label map. The default shape is the
+tokenizer's encoding and decoding of an ``H×W`` label map and the
+training-free X⁻¹ of the result. The default shape is the
 sliding-window crop of the config (else its training crop).
 
 Two counts are printed, both in mmseg's convention (one multiply-add = one
@@ -24,8 +25,10 @@ FLOP):
   with a per-part breakdown. This is the number to report for GSS.
 
 Weights are not loaded (FLOPs and parameter counts do not depend on them),
-so nothing is downloaded. The forward runs on CUDA when available, else on
-the CPU, where the full-size GSS models need minutes and several GB of RAM.
+so nothing is downloaded. By default the forward runs on the ``meta``
+device: tensors carry shapes but no data, so no arithmetic is done and even
+the full-size models are counted in about a second. ``--device cpu`` (or
+``cuda``) runs the forward for real, which also times it.
 """
 import argparse
 import functools
@@ -66,8 +69,8 @@ def parse_args(argv=None):
         'crop, else its training crop)')
     parser.add_argument(
         '--device',
-        default='cuda' if torch.cuda.is_available() else 'cpu',
-        help='device of the forward (default: cuda if available)')
+        default='meta',
+        help='device of the forward (default: meta, shapes only)')
     parser.add_argument(
         '--per-layer',
         action='store_true',
@@ -126,12 +129,15 @@ def dummy_forward(model):
         callable: Maps a (B, 3, H, W) image batch to the model's output.
     """
     if isinstance(model, MaskigeAutoencoder):
-        # Stage I looks at labels only; the image fixes their size.
+        # Stage I looks at labels only; the image fixes their size. Labels →
+        # maskige is a table lookup (no multiply-adds), so counting starts
+        # from a maskige of the encoded size, which also works on meta.
         def reconstruct(img):
-            labels = torch.randint(
-                model.num_classes, (img.shape[0], *img.shape[2:]),
-                device=img.device)
-            return model.reconstruct(labels)[0]
+            s = model.upsample_factor
+            maskige = img.new_zeros(img.shape[0], 3, img.shape[2] * s,
+                                    img.shape[3] * s)
+            recon = model.tokenizer.decode(model.tokenizer.encode(maskige))
+            return model.class_logits(recon)
 
         return reconstruct
     if not hasattr(model, 'forward_dummy'):

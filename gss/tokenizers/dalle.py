@@ -9,6 +9,7 @@ of OpenAI's ``dall_e`` package (``blocks.input.w``,
 ``blocks.group_1.block_1.res_path.conv_1.w``, ...), so the official weights
 and the ``d_vae.*`` entries of released GSS checkpoints load by prefix.
 """
+import contextlib
 import math
 import os.path as osp
 from collections import OrderedDict
@@ -46,6 +47,14 @@ def unmap_pixels(x):
                        0, 1)
 
 
+
+def autocast_off(device):
+    """A context that disables autocast on ``device``; a no-op on devices
+    without autocast (``meta``, used for shape-only FLOP counting)."""
+    if torch.amp.is_autocast_available(device.type):
+        return torch.autocast(device_type=device.type, enabled=False)
+    return contextlib.nullcontext()
+
 class DalleConv2d(nn.Module):
     """A 'same'-padded convolution with DALL·E's parameter names ``w``/``b``.
 
@@ -75,11 +84,12 @@ class DalleConv2d(nn.Module):
     def forward(self, x):
         """(B, in_channels, H, W) -> (B, out_channels, H, W)."""
         if self.force_fp32:
-            with torch.autocast(device_type=x.device.type, enabled=False):
+            with autocast_off(x.device):
                 return F.conv2d(x.float(), self.w.float(), self.b.float(),
                                 padding=self.padding)
-        if (x.dtype != self.w.dtype
-                and not torch.is_autocast_enabled(x.device.type)):
+        if (x.dtype != self.w.dtype and not (
+                torch.amp.is_autocast_available(x.device.type)
+                and torch.is_autocast_enabled(x.device.type))):
             # e.g. a half-precision model fed float32 pixels.
             x = x.to(self.w.dtype)
         return F.conv2d(x, self.w, self.b, padding=self.padding)
@@ -238,7 +248,7 @@ class DalleDecoder(nn.Module):
             Tensor: (B, 2 * out_channels, H, W).
         """
         conv = self.blocks.input
-        with torch.autocast(device_type=tokens.device.type, enabled=False):
+        with autocast_off(tokens.device):
             table = conv.w.float().flatten(1).t()  # (vocab_size, n_init)
             x = F.embedding(tokens, table).permute(0, 3, 1, 2)
             # Contiguous NCHW so later layers run exactly as on the conv path.
@@ -406,7 +416,8 @@ class DalleDVAE(BaseTokenizer):
         if tokens.dtype != torch.long or tokens.dim() != 3:
             raise ValueError('tokens must be a (B, h, w) long tensor, got '
                              f'{tokens.dtype} of shape {tuple(tokens.shape)}')
-        if tokens.numel() and (tokens.min() < 0
+        # Meta tensors (shape-only FLOP counting) have no values to check.
+        if tokens.numel() and not tokens.is_meta and (tokens.min() < 0
                                or tokens.max() >= self.num_tokens):
             raise ValueError(f'token ids must be in [0, {self.num_tokens}), '
                              f'got [{tokens.min()}, {tokens.max()}]')

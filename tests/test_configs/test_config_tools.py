@@ -89,11 +89,39 @@ def test_get_flops_default_shape_and_stage_one_models():
     cfg = get_flops.Config.fromfile(config_path(FF))
     assert get_flops.input_size(cfg) == (768, 768)  # one slide window
     assert get_flops.input_size(cfg, [32, 48]) == (32, 48)
+    assert get_flops.parse_args([config_path(FF)]).device == 'meta'
     _, model = build_tiny('dalle_reconstruction_ade20k')
     result = get_flops.complexity(model.eval(), (32, 32))
     assert set(result['parts']) == {'tokenizer'}
-    assert result['aten_flops'] == result['parts']['tokenizer']['aten_flops']
-    assert result['aten_flops'] > 0
+    assert result['parts']['tokenizer']['aten_flops'] > 0
+    # Besides the dVAE: the training-free X⁻¹, one 3-channel dot product per
+    # class and pixel of the 2× upsampled label map.
+    s = model.upsample_factor
+    assert result['aten_flops'] - result['parts']['tokenizer'][
+        'aten_flops'] == (32 * s)**2 * len(model.codec.colors) * 3
+
+
+@pytest.mark.parametrize('stage_one', [False, True])
+def test_get_flops_meta_device_counts_like_cpu(stage_one):
+    """The default meta-device forward (shapes only) counts what a real CPU
+    forward counts, parameters, FLOPs and parts alike."""
+    get_flops = load_tool('get_flops')
+    results = {}
+    for device in ('meta', 'cpu'):
+        if stage_one:
+            _, model = build_tiny('dalle_reconstruction_ade20k')
+            results[device] = get_flops.complexity(
+                model.eval(), (32, 48), device=device)
+        else:
+            results[device] = get_flops.main([
+                config_path(FTW), '--shape', '64', '--device', device,
+                '--cfg-options', *TINY_OPTIONS
+            ])
+    meta, cpu = results['meta'], results['cpu']
+    assert meta['aten_flops'] > 0
+    for key in ('params', 'trainable_params', 'aten_flops', 'mmcv_flops'):
+        assert meta[key] == cpu[key], key
+    assert meta['parts'] == cpu['parts']
 
 
 @pytest.fixture(scope='module')
