@@ -24,6 +24,8 @@ def codebook_stats(codes, num_codes):
         the number of codes in use when they are used uniformly) and
         ``usage`` (fraction of the codebook used in the batch).
     """
+    if codes.is_meta:  # shape-only FLOP counting: nothing to count
+        return {}
     counts = torch.bincount(codes.flatten(), minlength=num_codes).float()
     probs = counts / counts.sum().clamp(min=1)
     entropy = -(probs * torch.log(probs.clamp(min=1e-12))).sum()
@@ -122,9 +124,13 @@ class EMAVectorQuantizer(nn.Module):
     """Vector quantiser with an EMA-updated codebook and dead-code restarts.
 
     Codewords move to the running mean of the latents assigned to them
-    (van den Oord et al. 2017, appendix); codewords unused for
-    ``restart_after`` updates are re-seeded from random latents of the
-    current batch, which keeps the whole codebook alive.
+    (van den Oord et al. 2017, appendix). The codebook starts from latents
+    of the first training batch, and codewords unused for ``restart_after``
+    updates are re-seeded from the latents of the current batch that are
+    *worst* quantised. On maskiges most token cells are a single class, so
+    seeding from random latents would keep re-seeding those; the worst
+    quantised latents are the rare boundary patterns (a pole crossing a
+    cell) that the codebook is missing.
 
     Args:
         num_codes (int): Codebook size.
@@ -148,14 +154,30 @@ class EMAVectorQuantizer(nn.Module):
         self.register_buffer('cluster_size', torch.ones(num_codes))
         self.register_buffer('embed_sum', embed.clone())
         self.register_buffer('unused', torch.zeros(num_codes, dtype=torch.long))
+        self.register_buffer('initialized', torch.tensor(False))
 
     def _nearest(self, flat):
+        """Nearest codeword of each row: (N, dim) → ids (N,), sq. dists (N,)."""
         dist = (flat.pow(2).sum(1, keepdim=True) - 2 * flat @ self.embed.t()
                 + self.embed.pow(2).sum(1)[None])
-        return dist.argmin(1)
+        best, codes = dist.min(1)
+        return codes, best
+
+    def _seed(self, ids, flat, error):
+        """Re-seed codewords ``ids`` from the worst-quantised rows of flat."""
+        k = min(len(ids), len(flat))
+        worst = error.topk(k).indices
+        # Rows are replicated when there are more dead codes than rows;
+        # tiny jitter lets duplicates drift apart.
+        picks = flat[worst.repeat(len(ids) // k + 1)[:len(ids)]]
+        picks = picks + 1e-3 * picks.std() * torch.randn_like(picks)
+        self.embed[ids] = picks
+        self.embed_sum[ids] = picks
+        self.cluster_size[ids] = 1
+        self.unused[ids] = 0
 
     @torch.no_grad()
-    def _update(self, flat, codes):
+    def _update(self, flat, codes, error):
         onehot = F.one_hot(codes, self.num_codes).type(flat.dtype)
         counts = onehot.sum(0)
         sums = onehot.t() @ flat
@@ -172,12 +194,16 @@ class EMAVectorQuantizer(nn.Module):
         self.unused.add_(1).masked_fill_(counts > 0, 0)
         dead = (self.unused >= self.restart_after).nonzero().flatten()
         if len(dead):
-            pick = torch.randint(len(flat), (len(dead), ),
-                                 device=flat.device)
-            self.embed[dead] = flat[pick]
-            self.embed_sum[dead] = flat[pick]
-            self.cluster_size[dead] = 1
-            self.unused[dead] = 0
+            self._seed(dead, flat, error)
+            self._broadcast()
+
+    def _broadcast(self):
+        # Seeds come from each rank's own batch: keep rank 0's codebook.
+        if torch.distributed.is_available() and \
+                torch.distributed.is_initialized():
+            for buf in (self.embed, self.embed_sum, self.cluster_size,
+                        self.unused):
+                torch.distributed.broadcast(buf, 0)
 
     def forward(self, z):
         """Quantise a latent.
@@ -187,18 +213,26 @@ class EMAVectorQuantizer(nn.Module):
 
         Returns:
             tuple: quantised latent (B, dim, h, w) with straight-through
-            gradient, code ids (B, h, w) long, dict with ``loss_commit`` and
-            usage statistics.
+            gradient, code ids (B, h, w) long, dict of usage statistics
+            and, when ``z`` requires grad, ``loss_commit``.
         """
         b, d, h, w = z.shape
         flat = z.permute(0, 2, 3, 1).reshape(-1, d)
-        codes = self._nearest(flat.detach())
+        if self.training and not self.initialized:
+            with torch.no_grad():
+                self._seed(torch.arange(self.num_codes, device=z.device),
+                           flat.detach(), torch.rand(len(flat),
+                                                     device=z.device))
+                self._broadcast()
+                self.initialized.fill_(True)
+        codes, error = self._nearest(flat.detach())
         if self.training:
-            self._update(flat.detach(), codes)
+            self._update(flat.detach(), codes, error)
         quantized = self.embed[codes].view(b, h, w, d).permute(0, 3, 1, 2)
-        out = dict(loss_commit=self.commitment *
-                   F.mse_loss(z, quantized.detach()))
-        out.update(codebook_stats(codes, self.num_codes))
+        out = codebook_stats(codes, self.num_codes)
+        if z.requires_grad:  # a parameter-free encoder has nothing to commit
+            out['loss_commit'] = self.commitment * F.mse_loss(
+                z, quantized.detach())
         quantized = z + (quantized - z).detach()
         return quantized, codes.view(b, h, w), out
 

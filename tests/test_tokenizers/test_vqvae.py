@@ -19,13 +19,24 @@ FSQ = dict(type='FiniteScalarQuantizer', levels=(4, 4, 3))
 EMA = dict(type='EMAVectorQuantizer', num_codes=32, dim=8, restart_after=5)
 
 
-@pytest.mark.parametrize('quantizer', [FSQ, EMA])
+PATTERNS = dict(encoder='class_patterns', palette='camvid', num_classes=11,
+                quantizer=dict(type='EMAVectorQuantizer', num_codes=40))
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(encoder='conv', quantizer=FSQ),
+    dict(encoder='conv', quantizer=EMA), PATTERNS
+], ids=['conv-fsq', 'conv-ema', 'class-patterns'])
 @pytest.mark.parametrize('downsample', [4, 8])
-def test_interface_contract(quantizer, downsample):
+def test_interface_contract(kwargs, downsample):
     torch.manual_seed(0)
     vq = MaskigeVQVAE(downsample=downsample, channels=16, num_res_blocks=1,
-                      quantizer=quantizer).eval()
-    assert vq.num_tokens == (48 if quantizer is FSQ else 32)
+                      **kwargs)
+    vq.train()
+    vq(torch.rand(2, 3, 32, 48))  # the EMA codebook starts from data
+    vq.eval()
+    assert vq.num_tokens == {FSQ['type']: 48}.get(
+        kwargs['quantizer']['type'], kwargs['quantizer'].get('num_codes'))
     maskige = torch.rand(2, 3, 32, 48)
     tokens = vq.encode(maskige)
     assert tokens.shape == (2, 32 // downsample, 48 // downsample)
@@ -38,6 +49,44 @@ def test_interface_contract(quantizer, downsample):
     torch.testing.assert_close(vq.decode_probs(one_hot), out)
     with pytest.raises(ValueError, match='not divisible'):
         vq.encode(torch.rand(1, 3, 30, 32))
+
+
+def test_class_pattern_codes_reconstruct_their_cells_exactly():
+    """A codeword is the one-hot class layout of a cell (void: all zero),
+    and decoding it paints that layout, before any training."""
+    torch.manual_seed(0)
+    codec = MaskigeCodec('camvid', 11)
+    labels = torch.randint(0, 11, (1, 8, 12))
+    labels[0, 0, 0] = 255
+    vq = MaskigeVQVAE(channels=8, num_res_blocks=1, **dict(
+        PATTERNS, quantizer=dict(type='EMAVectorQuantizer', num_codes=6)))
+    latent = vq.encoder(codec.encode(labels))
+    assert latent.shape == (1, 11 * 16, 2, 3)
+    cell = latent[0, :, 0, 0].view(11, 4, 4)  # pixel-unshuffle layout
+    assert cell[:, 0, 0].sum() == 0  # the void pixel
+    assert torch.equal(cell.argmax(0).flatten()[1:], labels[0, :4, :4]
+                       .flatten()[1:])
+    assert torch.equal(cell.sum(0).flatten()[1:], torch.ones(15))
+    # a codebook holding exactly these six layouts reconstructs the map
+    vq.quantizer.embed.copy_(latent[0].flatten(1).t())
+    vq.quantizer.initialized.fill_(True)
+    vq.eval()
+    tokens = vq.encode(codec.encode(labels))
+    assert torch.equal(tokens.flatten(), torch.arange(6))
+    decoded = codec.decode(vq.decode(tokens))
+    assert torch.equal(decoded[0, 1:], labels[0, 1:])
+    assert torch.equal(decoded[0, 0, 1:], labels[0, 0, 1:])
+
+
+def test_class_pattern_config_errors():
+    with pytest.raises(ValueError, match='palette'):
+        MaskigeVQVAE(encoder='class_patterns')
+    with pytest.raises(ValueError, match='EMAVectorQuantizer'):
+        MaskigeVQVAE(palette='camvid', num_classes=11, quantizer=FSQ)
+    with pytest.raises(ValueError, match='leave dim unset'):
+        MaskigeVQVAE(palette='camvid', num_classes=11, quantizer=EMA)
+    with pytest.raises(ValueError, match="'class_patterns' or 'conv'"):
+        MaskigeVQVAE(encoder='unet', quantizer=FSQ)
 
 
 def test_fsq_code_numbering_round_trips():
@@ -67,6 +116,7 @@ def test_straight_through_gradients(quantizer):
 def test_ema_restarts_dead_codes():
     torch.manual_seed(0)
     vq = EMAVectorQuantizer(num_codes=64, dim=4, restart_after=3)
+    vq.initialized.fill_(True)  # skip the data init: test the restarts
     vq.embed.add_(100.0)  # every code far from the data: all dead at first
     vq.embed_sum.copy_(vq.embed)
     data = torch.randn(8, 4, 8, 8)
@@ -76,36 +126,96 @@ def test_ema_restarts_dead_codes():
     assert stats['usage'] > 0.5
 
 
+def test_ema_codebook_starts_from_data():
+    torch.manual_seed(0)
+    vq = EMAVectorQuantizer(num_codes=16, dim=3, decay=1.0)
+    data = torch.randn(2, 3, 4, 8) * 5 + 7
+    vq(data)
+    rows = data.permute(0, 2, 3, 1).reshape(-1, 3)
+    # every codeword is one of the batch latents (up to the tiny jitter)
+    nearest = torch.cdist(vq.embed, rows).min(1).values
+    assert (nearest < 0.05).all()
+    assert bool(vq.initialized)
+
+
+def test_ema_restarts_seed_the_worst_quantised_latents():
+    """Dead codes go to the rare latents the codebook misses (on maskiges:
+    boundary patterns), not to random, mostly uniform-cell latents."""
+    torch.manual_seed(0)
+    vq = EMAVectorQuantizer(num_codes=4, dim=2, restart_after=1)
+    vq.initialized.fill_(True)
+    vq.embed.zero_()  # all codes at the origin: code 0 takes every latent
+    vq.embed_sum.zero_()
+    common = 0.01 * torch.randn(60, 2)
+    rare = torch.tensor([[10., 0.], [0., 10.], [-10., 0.]])
+    z = torch.cat([common, rare]).t().reshape(1, 2, 1, 63)
+    vq(z)
+    seeded = vq.embed[1:]
+    assert torch.cdist(seeded, rare).min(0).values.max() < 0.1
+    vq.eval()
+    _, codes, _ = vq(z)
+    assert codes[0, 0, -3:].unique().numel() == 3
+    torch.testing.assert_close(vq.codes_to_latent(codes)[0, :, 0, -3:],
+                               rare.t(), atol=0.1, rtol=0)
+
+
+def _toy_fit(vq, codec, labels, steps):
+    maskige = codec.encode(labels)
+    optimizer = torch.optim.Adam(vq.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(steps):
+        recon, _, stats = vq(maskige)
+        loss = F.cross_entropy(codec.scores(recon) / 0.01, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    vq.eval()
+    tokens = vq.encode(maskige)
+    acc = (codec.decode(vq.decode(tokens)) == labels).float().mean()
+    return losses, acc, tokens, stats
+
+
 def test_codebook_stays_used_on_toy_overfit():
-    """Training on random label maps: reconstruction improves and many
-    codes stay in use (no collapse)."""
+    """Conv encoder + FSQ on random label maps: reconstruction improves and
+    many codes stay in use (no collapse)."""
     torch.manual_seed(0)
     codec = MaskigeCodec('camvid', 11)
-    vq = MaskigeVQVAE(channels=32, num_res_blocks=1,
+    vq = MaskigeVQVAE(encoder='conv', channels=32, num_res_blocks=1,
                       quantizer=dict(type='FiniteScalarQuantizer',
                                      levels=(5, 5, 5, 4)))
     coarse = torch.randint(0, 11, (8, 8, 8))
     labels = coarse.repeat_interleave(2, 1).repeat_interleave(2, 2)
-    maskige = codec.encode(labels)
-    optimizer = torch.optim.Adam(vq.parameters(), lr=3e-3)
-    for step in range(120):
-        recon, _, stats = vq(maskige)
-        loss = F.cross_entropy(codec.scores(recon) / 0.01, labels)
-        if step == 0:
-            first = loss.item()
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    vq.eval()
-    acc = (codec.decode(vq.decode(vq.encode(maskige))) == labels)
-    assert loss.item() < 0.2 * first
-    assert acc.float().mean() > 0.85
+    losses, acc, _, stats = _toy_fit(vq, codec, labels, 150)
+    assert losses[-1] < 0.2 * losses[0]
+    assert acc > 0.85
     assert stats['perplexity'] > 30
+
+
+def test_class_pattern_codebook_finds_every_layout():
+    """Class patterns + EMA: 128 cells drawn from 24 layouts, a codebook of
+    64 seeded from random cells. Restarts give every layout a code and the
+    maps come back exactly."""
+    torch.manual_seed(0)
+    codec = MaskigeCodec('camvid', 11)
+    layouts = torch.randint(0, 11, (24, 4, 4))
+    layouts[:12, :2] = layouts[:12, :1]  # some layouts differ in few pixels
+    cells = layouts[torch.randint(0, 24, (8, 4, 4))]  # (8, 4, 4, 4, 4)
+    labels = cells.permute(0, 1, 3, 2, 4).reshape(8, 16, 16)
+    vq = MaskigeVQVAE(channels=16, num_res_blocks=1, **dict(
+        PATTERNS, quantizer=dict(type='EMAVectorQuantizer', num_codes=64,
+                                 restart_after=3)))
+    _, acc, tokens, _ = _toy_fit(vq, codec, labels, 40)
+    assert acc == 1
+    used = tokens.flatten().unique()
+    present = cells.flatten(0, 2).unique(dim=0)
+    assert len(used) >= len(present)
 
 
 def test_loads_stage1_checkpoint_and_reports_bad_files(tmp_path):
     torch.manual_seed(0)
-    kwargs = dict(channels=16, num_res_blocks=1, quantizer=FSQ)
+    kwargs = dict(encoder='conv', channels=16, num_res_blocks=1,
+                  quantizer=FSQ)
     stage1 = MaskigeAutoencoder(
         tokenizer=dict(type='MaskigeVQVAE', **kwargs), palette='camvid',
         num_classes=11)
@@ -122,8 +232,8 @@ def test_loads_stage1_checkpoint_and_reports_bad_files(tmp_path):
     missing = MaskigeVQVAE(checkpoint=str(tmp_path / 'none.pth'), **kwargs)
     with pytest.raises(FileNotFoundError, match='train stage I first'):
         missing.init_weights()
-    wider = MaskigeVQVAE(checkpoint=path, channels=32, num_res_blocks=1,
-                         quantizer=FSQ)
+    wider = MaskigeVQVAE(checkpoint=path, encoder='conv', channels=32,
+                         num_res_blocks=1, quantizer=FSQ)
     with pytest.raises(ValueError, match='does not match'):
         wider.init_weights()
 

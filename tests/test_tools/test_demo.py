@@ -30,8 +30,9 @@ model = dict(
         swin_depth=2, swin_num_heads=2, num_classes=11, norm_cfg=norm_cfg,
         align_corners=False, palette='camvid',
         tokenizer=dict(
-            type='MaskigeVQVAE', channels=16, num_res_blocks=1,
-            quantizer=dict(type='FiniteScalarQuantizer', levels=(4, 4, 4)))),
+            type='MaskigeVQVAE', palette='camvid', num_classes=11,
+            channels=16, num_res_blocks=1,
+            quantizer=dict(type='EMAVectorQuantizer', num_codes=64))),
     train_cfg=dict(),
     test_cfg=dict(mode='{mode}', crop_size=(48, 48), stride=(32, 32)))
 data = dict(samples_per_gpu=1, workers_per_gpu=0, persistent_workers=False)

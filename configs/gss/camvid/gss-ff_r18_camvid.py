@@ -11,13 +11,10 @@ model = dict(
         num_classes=11,
         palette='camvid',
         tokenizer=dict(
+            # the defaults of MaskigeVQVAE, as in vqvae_camvid.py
             type='MaskigeVQVAE',
-            downsample=4,
-            channels=128,
-            num_res_blocks=2,
-            pixel_channels=16,
-            quantizer=dict(
-                type='FiniteScalarQuantizer', levels=(8, 5, 5, 5)),
+            palette='camvid',
+            num_classes=11,
             checkpoint='work_dirs/vqvae_camvid/latest.pth')))
 crop_size = (256, 256)
 data = dict(samples_per_gpu=4, workers_per_gpu=1)

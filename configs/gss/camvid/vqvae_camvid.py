@@ -1,13 +1,16 @@
 # Stage I on CamVid: train the project's maskige VQ-VAE on ground-truth
-# maskiges (4× tokens, FSQ codebook of 1,000 codes), sized for a 2-core CPU
-# (about 25 min). Evaluate the reconstruction upper bound with
+# maskiges (4× tokens, 1,024 class-layout codes), sized for a 2-core CPU
+# (about 15 min). Evaluate the reconstruction upper bound with
 #   python tools/test.py configs/gss/camvid/vqvae_camvid.py \
 #       work_dirs/vqvae_camvid/latest.pth --eval mIoU
 _base_ = [
     '../_base_/models/maskige_vqvae.py',
     '../_base_/datasets/camvid_labels.py', '../_base_/default_runtime.py'
 ]
-model = dict(palette='camvid', num_classes=11)
+model = dict(
+    palette='camvid',
+    num_classes=11,
+    tokenizer=dict(palette='camvid', num_classes=11))
 data = dict(samples_per_gpu=8, workers_per_gpu=1)
 optimizer = dict(type='AdamW', lr=2e-3, betas=(0.9, 0.99), weight_decay=0.0)
 optimizer_config = dict()
@@ -19,8 +22,8 @@ lr_config = dict(
     power=1.0,
     min_lr=1e-5,
     by_epoch=False)
-runner = dict(type='IterBasedRunner', max_iters=1000)
-checkpoint_config = dict(by_epoch=False, interval=250, max_keep_ckpts=2)
-evaluation = dict(interval=1000, metric='mIoU', pre_eval=True)
+runner = dict(type='IterBasedRunner', max_iters=2000)
+checkpoint_config = dict(by_epoch=False, interval=500, max_keep_ckpts=2)
+evaluation = dict(interval=2000, metric='mIoU', pre_eval=True)
 log_config = dict(interval=20)
 cudnn_benchmark = False

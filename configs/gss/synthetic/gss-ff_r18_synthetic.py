@@ -11,9 +11,9 @@ model = dict(
         palette='camvid',
         tokenizer=dict(
             type='MaskigeVQVAE',
-            channels=64,
+            palette='camvid',
+            num_classes=11,
             num_res_blocks=1,
-            quantizer=dict(type='FiniteScalarQuantizer', levels=(8, 5, 5, 5)),
             checkpoint='work_dirs/vqvae_synthetic/latest.pth')))
 data = dict(samples_per_gpu=8, workers_per_gpu=1)
 runner = dict(max_iters=800)
