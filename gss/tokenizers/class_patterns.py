@@ -1,8 +1,9 @@
 """The parameter-free encoder of the maskige VQ-VAE: cells as class layouts."""
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..maskige import MaskigeCodec
+from ..maskige import MaskigeCodec, maskige_to_scores
 
 
 class ClassPatternEncoder(nn.Module):
@@ -38,9 +39,9 @@ class ClassPatternEncoder(nn.Module):
 
     def forward(self, maskige):
         """(B, 3, H, W) in [0, 1] → (B, K·d², H/d, W/d) float in {0, 1}."""
-        labels = self.codec.decode(maskige)
-        labels = labels.masked_fill(labels >= self.num_classes,
-                                    self.num_classes)
+        # Nearest of the K class colours and the ignore colour (last).
+        colors = torch.cat([self.codec.colors, self.codec.ignore_color[None]])
+        labels = maskige_to_scores(maskige, colors).argmax(1)
         one_hot = F.one_hot(labels, self.num_classes + 1)[..., :-1]
         one_hot = one_hot.permute(0, 3, 1, 2).to(maskige.dtype)
         return F.pixel_unshuffle(one_hot, self.downsample)
