@@ -5,10 +5,12 @@ the mask 2× for the 8× DALL·E dVAE (1024×1024 → 128×128 tokens); the mask
 VQ-VAE tokenizes the 512×512 maskige directly at 4×. FLOPs are counted with
 ``torch.utils.flop_counter`` on a 1/8-side input and scaled by the area
 (both networks are fully convolutional, so conv FLOPs are exactly
-proportional to the output area); times are wall-clock encode+decode on this machine, measured
-side by side in one run (random weights: cost does not depend on them).
+proportional to the output area); times are wall-clock encode+decode on
+``--device`` (cpu or cuda), measured side by side in one run (random
+weights: cost does not depend on them).
 
-    python benchmarks/bench_vqvae.py [--size 512] [--repeats 2] [--skip-dalle-time]
+    python benchmarks/bench_vqvae.py [--size 512] [--repeats 2] [--device cpu]
+        [--skip-dalle-time]
 """
 import argparse
 import json
@@ -58,16 +60,19 @@ def count_flops(name, size, shrink=8):
     return counts
 
 
-def time_round_trip(name, size, repeats):
+def time_round_trip(name, size, repeats, device):
     torch.manual_seed(0)
-    model = build(name)
-    maskige = torch.rand(1, 3, size, size)
+    model = build(name).to(device)
+    maskige = torch.rand(1, 3, size, size, device=device)
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     with torch.no_grad():
         round_trip(model, maskige)  # warm-up
         times = []
         for _ in range(repeats):
+            sync()
             start = time.perf_counter()
             round_trip(model, maskige)
+            sync()
             times.append(time.perf_counter() - start)
     return min(times)
 
@@ -77,6 +82,8 @@ def main():
     parser.add_argument('--size', type=int, default=512,
                         help='label-map side (pixels)')
     parser.add_argument('--repeats', type=int, default=2)
+    parser.add_argument('--device', default='cpu', choices=['cpu', 'cuda'],
+                        help='where to time encode+decode')
     parser.add_argument('--skip-dalle-time', action='store_true',
                         help='count DALL·E FLOPs but do not time it')
     parser.add_argument('--out', default=osp.join(RESULTS,
@@ -96,7 +103,8 @@ def main():
         flops = count_flops(name, side)
         seconds = None
         if not (name == 'dalle' and args.skip_dalle_time):
-            seconds = time_round_trip(name, side, args.repeats)
+            seconds = time_round_trip(name, side, args.repeats,
+                                      args.device)
         rows.append(dict(model=label, input=f'{side}x{side}',
                          tokens=f'{side // model.downsample}^2',
                          params=params, encode_flops=flops['encode'],
@@ -120,7 +128,9 @@ def main():
     with open(args.out, 'w') as f:
         json.dump(dict(rows=rows, flops_ratio=flop_ratio,
                        time_ratio=speed_ratio, torch=torch.__version__,
-                       threads=torch.get_num_threads(),
+                       threads=torch.get_num_threads(), device=(
+                           torch.cuda.get_device_name()
+                           if args.device == 'cuda' else 'cpu'),
                        machine=platform.processor() or platform.machine(),
                        size=args.size), f, indent=2)
     print(f'written {args.out}')

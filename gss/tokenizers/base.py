@@ -1,8 +1,21 @@
 """The interface every maskige tokenizer (latent posterior) implements."""
+import contextlib
 from abc import ABCMeta, abstractmethod
 
 import torch
 from mmcv.runner import BaseModule
+
+
+def autocast_off(device):
+    """A context that disables autocast on ``device``; a no-op on devices
+    without autocast (``meta``, used for shape-only FLOP counting).
+
+    Tokenizers compute their codes under it: stage II's targets must be the
+    tokens stage I produced, whatever precision the trainer runs in.
+    """
+    if torch.amp.is_autocast_available(device.type):
+        return torch.autocast(device_type=device.type, enabled=False)
+    return contextlib.nullcontext()
 
 
 class BaseTokenizer(BaseModule, metaclass=ABCMeta):

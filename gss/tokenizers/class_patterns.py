@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..maskige import MaskigeCodec, maskige_to_scores
+from .base import autocast_off
 
 
 class ClassPatternEncoder(nn.Module):
@@ -38,10 +39,12 @@ class ClassPatternEncoder(nn.Module):
         self.dim = self.num_classes * downsample * downsample
 
     def forward(self, maskige):
-        """(B, 3, H, W) in [0, 1] → (B, K·d², H/d, W/d) float in {0, 1}."""
-        # Nearest of the K class colours and the ignore colour (last).
+        """(B, 3, H, W) in [0, 1] → (B, K·d², H/d, W/d) float32 in {0, 1}."""
+        # Nearest of the K class colours and the ignore colour (last), in
+        # float32: half-precision distances can pick a neighbouring colour.
         colors = torch.cat([self.codec.colors, self.codec.ignore_color[None]])
-        labels = maskige_to_scores(maskige, colors).argmax(1)
+        with autocast_off(maskige.device):
+            labels = maskige_to_scores(maskige.float(), colors).argmax(1)
         one_hot = F.one_hot(labels, self.num_classes + 1)[..., :-1]
-        one_hot = one_hot.permute(0, 3, 1, 2).to(maskige.dtype)
+        one_hot = one_hot.permute(0, 3, 1, 2).float()
         return F.pixel_unshuffle(one_hot, self.downsample)

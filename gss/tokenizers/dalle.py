@@ -9,7 +9,6 @@ of OpenAI's ``dall_e`` package (``blocks.input.w``,
 ``blocks.group_1.block_1.res_path.conv_1.w``, ...), so the official weights
 and the ``d_vae.*`` entries of released GSS checkpoints load by prefix.
 """
-import contextlib
 import math
 import os.path as osp
 from collections import OrderedDict
@@ -21,7 +20,7 @@ from mmseg.models.builder import MODELS
 
 from ..utils import UNSAFE_ENV, UnsafeCheckpointError, safe_load
 from ..utils.checkpoint import unsafe_load_allowed
-from .base import BaseTokenizer
+from .base import BaseTokenizer, autocast_off
 
 #: The dVAE models pixels with a logit-Laplace distribution on
 #: ``[eps, 1 - eps]``; inputs are squeezed into that range and outputs
@@ -46,14 +45,6 @@ def unmap_pixels(x):
     return torch.clamp((x - LOGIT_LAPLACE_EPS) / (1 - 2 * LOGIT_LAPLACE_EPS),
                        0, 1)
 
-
-
-def autocast_off(device):
-    """A context that disables autocast on ``device``; a no-op on devices
-    without autocast (``meta``, used for shape-only FLOP counting)."""
-    if torch.amp.is_autocast_available(device.type):
-        return torch.autocast(device_type=device.type, enabled=False)
-    return contextlib.nullcontext()
 
 class DalleConv2d(nn.Module):
     """A 'same'-padded convolution with DALL·E's parameter names ``w``/``b``.

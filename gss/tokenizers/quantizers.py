@@ -11,6 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
+from .base import autocast_off
+
 
 def codebook_stats(codes, num_codes):
     """Usage statistics of a batch of codes.
@@ -216,6 +218,12 @@ class EMAVectorQuantizer(nn.Module):
             gradient, code ids (B, h, w) long, dict of usage statistics
             and, when ``z`` requires grad, ``loss_commit``.
         """
+        # float32 under autocast: half-precision distances change the
+        # nearest codeword, i.e. the tokens.
+        with autocast_off(z.device):
+            return self._quantize(z.float())
+
+    def _quantize(self, z):
         b, d, h, w = z.shape
         flat = z.permute(0, 2, 3, 1).reshape(-1, d)
         if self.training and not self.initialized:

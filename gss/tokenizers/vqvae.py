@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
 from ..utils import safe_load
-from .base import BaseTokenizer
+from .base import BaseTokenizer, autocast_off
 from .class_patterns import ClassPatternEncoder
 
 
@@ -48,6 +48,10 @@ class MaskigeVQVAE(BaseTokenizer):
     unfold of each token into its cell (pixel shuffle) and a light
     full-resolution 3×3 head. This costs a tiny fraction of the DALL·E
     dVAE's FLOPs for the same token grid (``benchmarks/bench_vqvae.py``).
+
+    Codes and decoding run in float32 also under autocast (AMP training):
+    stage II must be trained on exactly the tokens stage I gives, and the
+    model is too small for half precision to save anything.
 
     Args:
         downsample (int): Pixels per token side (4 or 8).
@@ -177,13 +181,17 @@ class MaskigeVQVAE(BaseTokenizer):
 
     def _encode_latent(self, maskige):
         self.check_input_size(maskige)
-        return self.encoder(maskige)
+        with autocast_off(maskige.device):
+            return self.encoder(maskige.float())
 
     def _decode_latent(self, latent):
-        logits = self.decoder(latent)
-        if isinstance(self.encoder, ClassPatternEncoder):
-            logits = logits + self._layout_logits(latent)
-        return torch.sigmoid(logits)
+        # float32 under autocast, like the codes: X⁻¹ reads exact colours.
+        with autocast_off(latent.device):
+            latent = latent.float()
+            logits = self.decoder(latent)
+            if isinstance(self.encoder, ClassPatternEncoder):
+                logits = logits + self._layout_logits(latent)
+            return torch.sigmoid(logits)
 
     def _layout_logits(self, latent):
         """The codeword's own class layout as maskige logits.

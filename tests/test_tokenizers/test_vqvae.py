@@ -271,3 +271,35 @@ def test_reconstruction_eval_matches_hand_computation(street_data, tmp_path):
         expected = np.nanmean(inter / np.where(union > 0, union, np.nan))
     assert miou == pytest.approx(expected, abs=1e-4)
     assert 0.3 < miou < 1.0
+
+
+@pytest.mark.parametrize('encoder', ['conv', 'class_patterns'])
+def test_codes_do_not_depend_on_autocast(encoder):
+    """AMP training (mmcv's Fp16OptimizerHook) runs the model under
+    autocast: stage II's targets must still be stage I's tokens, and the
+    decoded maskige the same. bf16 autocast on CPU (7 mantissa bits) moves
+    nearest-codeword decisions if the tokenizer follows it."""
+    torch.manual_seed(0)
+    codec = MaskigeCodec('camvid', 11)
+    vq = MaskigeVQVAE(channels=16, num_res_blocks=1, **dict(
+        PATTERNS, encoder=encoder,
+        quantizer=dict(type='EMAVectorQuantizer', num_codes=40, decay=0.5)))
+    with torch.no_grad():  # a decoder that is not the zero-init identity
+        for param in vq.parameters():
+            param.normal_(0, 0.2)
+    coarse = torch.randint(0, 11, (4, 24, 24))
+    labels = coarse.repeat_interleave(2, 1).repeat_interleave(2, 2)
+    maskige = codec.encode(labels)
+    vq.train()
+    for _ in range(5):  # soft codewords: running means of several layouts
+        vq(maskige)
+    vq.eval()
+    with torch.no_grad():
+        tokens = vq.encode(maskige)
+        decoded = vq.decode(tokens)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            tokens_amp = vq.encode(maskige)
+            decoded_amp = vq.decode(tokens)
+    assert torch.equal(tokens_amp, tokens)
+    assert decoded_amp.dtype == torch.float32
+    torch.testing.assert_close(decoded_amp, decoded)

@@ -130,3 +130,22 @@ def test_dist_train_two_processes_gloo(street_data, tmp_path):
         changed += not torch.equal(
             p0, init['state_dict'][name])
     assert changed > 0
+
+
+def test_dist_test_two_processes_gloo(trained, street_data, tmp_path):
+    """``tools/dist_test.sh`` splits the val set over two processes and
+    gathers the results: the same mIoU as the hand computation."""
+    env = dict(os.environ, PORT='29573', PYTHON=sys.executable,
+               CUDA_VISIBLE_DEVICES='')
+    checkpoint = osp.join(trained, 'latest.pth')
+    proc = subprocess.run([
+        'bash',
+        osp.join(ROOT, 'tools', 'dist_test.sh'), CFG, checkpoint, '2',
+        '--eval', 'mIoU', '--work-dir', str(tmp_path), '--cfg-options',
+        *data_options(street_data)
+    ], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (json_file, ) = glob.glob(str(tmp_path / 'eval_single_scale_*.json'))
+    metric = json.load(open(json_file))['metric']
+    expected = hand_miou(street_data, checkpoint)
+    assert metric['mIoU'] == pytest.approx(expected, abs=1e-4)
