@@ -208,23 +208,28 @@ def train_two_steps(cfg, model, data):
     return outputs['log_vars']
 
 
-def trainable_at_build(model):
+def trainable_for_ddp(model):
+    """The parameters DDP registers: those that need gradients when
+    tools/train.py wraps the model, i.e. after ``model.train()`` applied
+    the backbone's ``frozen_stages``."""
+    model.train()
     return {n for n, p in model.named_parameters() if p.requires_grad}
 
 
 def check_ddp_ready(cfg, model, trainable):
-    """Without find_unused_parameters, every parameter DDP registers (those
-    trainable when it wraps the freshly built model) needs a gradient."""
-    if not cfg.get('find_unused_parameters', False):
-        missing = [n for n, p in model.named_parameters()
-                   if n in trainable and p.grad is None]
-        assert not missing, missing[:5]
+    """No published config sets find_unused_parameters (it costs a graph
+    walk every iteration): every parameter DDP registers needs a
+    gradient."""
+    assert not cfg.get('find_unused_parameters', False)
+    missing = [n for n, p in model.named_parameters()
+               if n in trainable and p.grad is None]
+    assert not missing, missing[:5]
 
 
 @pytest.mark.parametrize('name', FF)
 def test_tiny_ff_trains_and_tests(name):
     cfg, model = build_tiny(name)
-    trainable = trainable_at_build(model)
+    trainable = trainable_for_ddp(model)
     k = cfg.model.decode_head.num_classes
     log_vars = train_two_steps(cfg, model, batch(k))
     assert {'decode.loss_token', 'decode.loss_pixel'} <= log_vars.keys()
@@ -242,7 +247,7 @@ def test_tiny_ff_trains_and_tests(name):
 @pytest.mark.parametrize('name', FTW)
 def test_tiny_ftw_trains_only_the_learned_inverse(name):
     cfg, model = build_tiny(name)
-    trainable = trainable_at_build(model)
+    trainable = trainable_for_ddp(model)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     k = cfg.model.decode_head.num_classes
     log_vars = train_two_steps(cfg, model, batch(k))

@@ -11,9 +11,6 @@ model = dict(
         post_swin_depth=1,
         post_swin_num_heads=4,
         post_swin_window_size=7))
-# Swin freezes its stages in train(), i.e. after DDP has registered their
-# parameters for gradient reduction: let DDP skip those without gradients.
-find_unused_parameters = True
 load_from = 'work_dirs/gss-ff_swin-l_512x512_160k_mseg/latest.pth'
 runner = dict(max_iters=40000)
 checkpoint_config = dict(interval=4000)
