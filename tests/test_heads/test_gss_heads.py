@@ -229,3 +229,33 @@ def test_aug_test_averages_flipped_views():
     # the flipped view, flipped back, is itself a valid prediction
     back = model.inference(img.flip(3), flipped, True)
     torch.testing.assert_close(back.sum(1), torch.ones(1, 32, 32))
+
+
+
+def test_token_classifier_is_conv_seg_with_the_nchw_loss():
+    """The channels-last token classifier computes conv_seg (a 1×1 conv,
+    the released checkpoints' layout), and its loss, accuracy and
+    gradients are those of NCHW logits."""
+    import torch.nn.functional as F
+    from mmseg.models.losses import accuracy
+    torch.manual_seed(0)
+    head = build(tiny_cfg()).decode_head
+    features = {}
+    head.conv_before_seg.register_forward_hook(
+        lambda module, args, out: features.update(x=out))
+    logits = head.token_logits(torch.randn(2, 32, 8, 8))
+    reference = F.conv2d(features['x'], head.conv_seg.weight,
+                         head.conv_seg.bias)
+    torch.testing.assert_close(logits, reference)
+    assert logits.shape == (2, K, 8, 8)
+
+    targets = torch.randint(0, K, (2, 8, 8))
+    targets[0, :3] = K  # ignored: patches with no label
+    losses = head.token_losses(logits, targets)
+    (grad, ) = torch.autograd.grad(losses['loss_token'], head.conv_seg.weight)
+    expected = head.loss_token(reference, targets, ignore_index=K)
+    (expected_grad, ) = torch.autograd.grad(expected, head.conv_seg.weight)
+    torch.testing.assert_close(losses['loss_token'], expected)
+    torch.testing.assert_close(grad, expected_grad)
+    torch.testing.assert_close(losses['acc_token'],
+                               accuracy(reference, targets, ignore_index=K))

@@ -144,13 +144,20 @@ class GSSFFHead(BaseDecodeHead):
             fused (Tensor): (B, indice_seg_channel, h, w).
 
         Returns:
-            Tensor: (B, num_tokens, h, w) token logits.
+            Tensor: (B, num_tokens, h, w) token logits (a view of
+            channels-last memory).
         """
         x = windowed_attention(fused, self.transformer_block, self.swin_ln)
         x = self.conv_before_seg(x)
         if self.dropout is not None:
             x = self.dropout(x)
-        return self.conv_seg(x)
+        # conv_seg (1×1) as a matmul over channels-last pixels, returned as
+        # an NCHW view: with thousands of tokens, softmax and cross-entropy
+        # over a contiguous last dim make a CPU training step 1.36× faster
+        # than over NCHW channels (same numbers).
+        logits = F.linear(x.permute(0, 2, 3, 1),
+                          self.conv_seg.weight.flatten(1), self.conv_seg.bias)
+        return logits.permute(0, 3, 1, 2)
 
     def pixel_logits(self, inputs, fused):
         """Auxiliary per-pixel class logits (B, K, h, w)."""
@@ -220,12 +227,14 @@ class GSSFFHead(BaseDecodeHead):
     def token_losses(self, token_logits, targets):
         """Cross-entropy and accuracy of the token classifier."""
         ignore = self.tokenizer.num_tokens
+        # (B·h·w, num_tokens): a view of the channels-last logits.
+        logits = token_logits.float().permute(0, 2, 3, 1).flatten(0, 2)
+        targets = targets.flatten()
         return {
             self.loss_token.loss_name:
-            self.loss_token(
-                token_logits.float(), targets, ignore_index=ignore),
+            self.loss_token(logits, targets, ignore_index=ignore),
             'acc_token':
-            accuracy(token_logits, targets, ignore_index=ignore)
+            accuracy(logits, targets, ignore_index=ignore)
         }
 
     def decode_tokens(self, token_logits, size):
