@@ -463,6 +463,25 @@ class MaskigeCodec(nn.Module):
         self.register_buffer('ignore_color', torch.from_numpy(
             self.palette.ignore_color.copy()))
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # The palette is the config's: checkpoints without it (the authors'
+        # released ones) load as they are; one trained with other colours
+        # would decode to wrong classes, so it is refused.
+        for name in ('colors', 'ignore_color'):
+            own = getattr(self, name)
+            saved = state_dict.setdefault(prefix + name, own)
+            if saved.shape != own.shape or not torch.equal(
+                    saved.to(own.dtype), own):
+                raise ValueError(
+                    f'the checkpoint was trained with another maskige '
+                    f'palette ({prefix}{name} holds {len(saved)} entries, '
+                    f'not the {len(own)} of palette '
+                    f'{self.palette.name!r}; first values '
+                    f'{saved.reshape(-1)[:6].tolist()} vs '
+                    f'{own.reshape(-1)[:6].tolist()}): set the palette in '
+                    'the config to the one the model was trained with')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def extra_repr(self):
         return (f'palette={self.palette.name!r}, num_classes='
                 f'{self.num_classes}, ignore_index={self.ignore_index}, '
