@@ -12,6 +12,7 @@
 # --load-from.
 _base_ = './gss-ff_r101_768x768_80k_cityscapes.py'
 model = dict(
+    pretrained=None,  # the backbone comes from the FF checkpoint
     backbone=dict(frozen_stages=4),
     decode_head=dict(
         type='GSSFTWHead',

@@ -14,6 +14,7 @@
 # --load-from.
 _base_ = './gss-ff_hrnet-w48_512x512_160k_mseg.py'
 model = dict(
+    pretrained=None,  # the backbone comes from the FF checkpoint
     backbone=dict(frozen_stages=4),
     decode_head=dict(
         type='GSSFTWHead',
