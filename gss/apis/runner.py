@@ -5,6 +5,8 @@ import os.path as osp
 import torch
 from mmcv.runner import RUNNERS, IterBasedRunner, save_checkpoint
 
+from ..utils import load_checkpoint
+
 
 class SafeIterBasedRunner(IterBasedRunner):
     """``IterBasedRunner`` whose checkpoints resume exactly and survive kills.
@@ -22,6 +24,8 @@ class SafeIterBasedRunner(IterBasedRunner):
       crash or kill during ``torch.save`` never leaves a truncated
       ``iter_N.pth`` or a ``latest.pth`` pointing at one (``--auto-resume``
       would otherwise pick it up and fail).
+    * ``load_from`` logs one line about what did not load (see
+      :meth:`load_checkpoint`).
     * ``resume`` maps tensors to the CPU when CUDA is absent (mmcv's default
       maps to the current CUDA device and fails on CPU-only machines).
     """
@@ -52,6 +56,14 @@ class SafeIterBasedRunner(IterBasedRunner):
                 os.remove(link + '.tmp')
             os.symlink(filename, link + '.tmp')
             os.replace(link + '.tmp', link)
+
+    def load_checkpoint(self, filename, map_location='cpu', strict=False,
+                        revise_keys=None):
+        """``load_from`` / ``--load-from``: mmseg's partial semantics (an
+        FT-W model starts from an FF checkpoint), but what did not load is
+        one log line, and the load hooks of GSS modules apply."""
+        return load_checkpoint(self.model, filename, map_location, strict,
+                               self.logger)
 
     def resume(self, checkpoint, resume_optimizer=True,
                map_location='default'):
