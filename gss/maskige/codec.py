@@ -498,6 +498,27 @@ class MaskigeCodec(nn.Module):
         probabilities with a temperature), see :func:`maskige_to_scores`."""
         return maskige_to_scores(maskige, self.colors, self.temperature)
 
+    def one_hot(self, maskige):
+        """The authors' training-free X⁻¹: one-hot of the nearest class
+        colour (the ignore colour is never predicted).
+
+        Only shapes are checked, as in :meth:`scores`: this runs inside the
+        model (also on the ``meta`` device, for FLOP counting).
+
+        Args:
+            maskige (Tensor): (B, 3, H, W) float in [0, 1].
+
+        Returns:
+            Tensor: (B, K, H, W) one-hot scores in ``maskige.dtype``.
+        """
+        _check_maskige(maskige, check_values=False)
+        beta = self.colors.to(maskige.dtype) / 255
+        # argmin_k ||x - b_k||^2 = argmin_k (||b_k||^2 - 2 b_k.x)
+        labels = _linear_argmin(maskige, -2 * beta, (beta * beta).sum(dim=1))
+        scores = maskige.new_zeros(labels.shape[0], self.num_classes,
+                                   *labels.shape[1:])
+        return scores.scatter_(1, labels[:, None], 1)
+
     def decode(self, maskige, method='auto'):
         """Maskige (B, 3, H, W) -> (B, H, W) long labels, ignore colour to
         ``ignore_index``, see :func:`maskige_to_labels`."""

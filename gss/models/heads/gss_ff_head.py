@@ -9,7 +9,7 @@ from mmseg.models.losses import accuracy
 from mmseg.ops import resize
 from mmcv.cnn import ConvModule, build_norm_layer
 
-from ...maskige import MaskigeCodec, maskige_to_labels, upsample_labels
+from ...maskige import MaskigeCodec, upsample_labels
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
@@ -329,11 +329,7 @@ class GSSFFHead(BaseDecodeHead):
         """Training-free X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) scores."""
         if self.inverse_scores == 'soft':
             return self.codec.scores(maskige) / self.temperature
-        # Nearest class colour; the ignore colour is never predicted.
-        labels = maskige_to_labels(maskige, self.codec.colors, 'matmul')
-        scores = maskige.new_zeros(labels.shape[0], self.num_classes,
-                                   *labels.shape[1:])
-        return scores.scatter_(1, labels[:, None], 1)
+        return self.codec.one_hot(maskige)
 
     def forward_test(self, inputs, img_metas, test_cfg):
         """Class scores (B, K, H, W) for ``EncoderDecoder``, which resizes

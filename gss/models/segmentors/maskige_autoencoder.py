@@ -5,7 +5,7 @@ from mmseg.models.losses import accuracy
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.ops import resize
 
-from ...maskige import MaskigeCodec, maskige_to_labels, upsample_labels
+from ...maskige import MaskigeCodec, upsample_labels
 
 
 @SEGMENTORS.register_module()
@@ -147,13 +147,8 @@ class MaskigeAutoencoder(BaseSegmentor):
         """
         h, w = labels.shape[-2:]
         recon, _, _ = self.reconstruct(labels)
-        if self.test_scores == 'one_hot':
-            nearest = maskige_to_labels(recon, self.codec.colors, 'matmul')
-            logits = recon.new_zeros(nearest.shape[0], self.num_classes,
-                                     *nearest.shape[1:]).scatter_(
-                                         1, nearest[:, None], 1)
-        else:
-            logits = self.class_logits(recon)
+        logits = self.codec.one_hot(recon) if self.test_scores == 'one_hot' \
+            else self.class_logits(recon)
         s = self.upsample_factor
         logits = logits[..., :h * s, :w * s]
         if s != 1:
