@@ -100,6 +100,7 @@ def test_token_targets_by_hand():
     assert torch.equal(tokens, expected)
 
 
+@pytest.mark.slow  # an overfit run: minutes on 2 cores
 def test_ff_overfits_one_batch():
     torch.manual_seed(0)
     model = build(tiny_cfg())
