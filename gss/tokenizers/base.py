@@ -1,5 +1,6 @@
 """The interface every maskige tokenizer (latent posterior) implements."""
 import contextlib
+import logging
 from abc import ABCMeta, abstractmethod
 
 import torch
@@ -43,6 +44,20 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
         self.num_tokens = int(num_tokens)
         self.downsample = int(downsample)
         self.frozen = frozen
+
+    def log_loaded(self, source):
+        """Log, in one line, the weights loaded and the vocabulary size.
+
+        Goes to mmseg's logger as the tools set it up (console and log file);
+        unlike ``get_root_logger()`` it never initialises that logger itself.
+
+        Args:
+            source (str): The weights file(s).
+        """
+        logging.getLogger('mmseg').info(
+            f'tokenizer: {type(self).__name__} loaded from {source} '
+            f'({self.num_tokens} codes, one per {self.downsample}x'
+            f'{self.downsample} pixels)')
 
     def check_input_size(self, maskige):
         """Raise a clear error if the maskige does not tile into tokens."""

@@ -170,6 +170,7 @@ class MaskigeVQVAE(BaseTokenizer):
                 f'shape mismatches {bad[:5]}). Use the tokenizer settings the '
                 'checkpoint was trained with.')
         self.load_state_dict({k: state[k] for k in own})
+        self.log_loaded(filename)
 
     def init_weights(self):
         # Loading here (not in __init__) lets tools/test.py build the model
