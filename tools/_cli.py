@@ -14,9 +14,12 @@ import os
 #: ``extra`` of log records that go to the log file but not the console
 #: (``logger.info(msg, extra=FILE_ONLY)``).
 FILE_ONLY = {'file_only': True}
-#: Starts of third-party log messages kept out of the console: mmcv's
-#: runner prints its whole hook table before the first iteration.
-FILE_ONLY_PREFIXES = ('Hooks will be executed in the following order', )
+#: Starts of third-party log messages kept off the console: mmcv's runner
+#: prints its whole hook table before the first iteration, mmseg's
+#: ``setup_multi_processes`` (tools/test.py) its process settings.
+FILE_ONLY_PREFIXES = ('Hooks will be executed in the following order',
+                      'Multi-processing start method is',
+                      'OpenCV num_threads is')
 
 
 class LazyDictAction(argparse.Action):
@@ -97,11 +100,13 @@ def quiet_console(logger=None):
 
     Args:
         logger (logging.Logger, optional): mmseg's root logger, from
-            ``get_root_logger(log_file=...)``; None when the tool keeps no
-            log file.
+            ``get_root_logger(log_file=...)``. Default: ``get_root_logger()``,
+            console only (tools that keep no log file).
     """
+    from mmseg.utils import get_root_logger
+
     from gss import compat
-    logger = logger or logging.getLogger('mmseg')
+    logger = logger or get_root_logger()
     for handler in _console_handlers(logger):
         if not any(isinstance(f, ConsoleFilter) for f in handler.filters):
             handler.addFilter(ConsoleFilter())
