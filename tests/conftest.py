@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-import gss  # noqa: F401  (mmcv compatibility before any mmseg import)
+from gss import compat  # mmcv compatibility before any mmseg import
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
@@ -20,6 +20,13 @@ def load_tool(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def benign_warnings_silenced():
+    """Tests see the warnings users see: pytest resets the warning filters
+    around each test, dropping those ``import gss`` set (see gss.compat)."""
+    compat.silence_benign_warnings()
 
 
 @pytest.fixture(scope='session')
