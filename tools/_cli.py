@@ -50,13 +50,14 @@ def sane_num_threads():
 def check_threads():
     """Print one line when torch's threads oversubscribe a busy machine.
 
-    Silent when ``OMP_NUM_THREADS`` is set (torch honours it) or when the
-    load leaves a core for each of torch's threads.
+    Silent when ``OMP_NUM_THREADS`` is set (torch honours it), when the
+    load leaves a core for each of torch's threads, and in distributed
+    processes other than rank 0.
 
     Returns:
         str | None: The printed hint, if any.
     """
-    if 'OMP_NUM_THREADS' in os.environ:
+    if 'OMP_NUM_THREADS' in os.environ or os.environ.get('RANK', '0') != '0':
         return None
     import torch
     threads = torch.get_num_threads()

@@ -125,6 +125,7 @@ def test_sane_num_threads_leaves_the_busy_cores(monkeypatch, cores, load,
 def test_check_threads_hints_once_on_a_busy_machine(monkeypatch, capsys):
     import torch
     monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    monkeypatch.delenv('RANK', raising=False)
     monkeypatch.setattr(torch, 'get_num_threads', lambda: 2)
     monkeypatch.setattr(os, 'cpu_count', lambda: 2)
     monkeypatch.setattr(os, 'getloadavg', lambda: (3.2, 3.0, 2.0))
@@ -134,6 +135,10 @@ def test_check_threads_hints_once_on_a_busy_machine(monkeypatch, capsys):
     assert 'torch uses 2 threads' in hint and 'OMP_NUM_THREADS=1' in hint
     monkeypatch.setattr(os, 'getloadavg', lambda: (0.2, 0.5, 1.0))
     assert _cli.check_threads() is None  # a free machine
+    monkeypatch.setattr(os, 'getloadavg', lambda: (3.2, 3.0, 2.0))
+    monkeypatch.setenv('RANK', '1')
+    assert _cli.check_threads() is None  # rank 0 says it once
+    monkeypatch.delenv('RANK')
     monkeypatch.setattr(os, 'getloadavg', lambda: (3.2, 3.0, 2.0))
     monkeypatch.setenv('OMP_NUM_THREADS', '2')
     assert _cli.check_threads() is None  # the user chose
