@@ -15,9 +15,11 @@ import os
 #: (``logger.info(msg, extra=FILE_ONLY)``).
 FILE_ONLY = {'file_only': True}
 #: Starts of third-party log messages kept off the console: mmcv's runner
-#: prints its whole hook table before the first iteration, mmseg's
-#: ``setup_multi_processes`` (tools/test.py) its process settings.
+#: prints its whole hook table (and its workflow and checkpoint backend)
+#: before the first iteration, mmseg's ``setup_multi_processes``
+#: (tools/test.py) its process settings.
 FILE_ONLY_PREFIXES = ('Hooks will be executed in the following order',
+                      'workflow: ', 'Checkpoints will be saved to',
                       'Multi-processing start method is',
                       'OpenCV num_threads is')
 

@@ -28,13 +28,15 @@ stage() {
 
 stage setup "the Python environment" bash tools/setup.sh
 source tools/env.sh
-if [ -z "${OMP_NUM_THREADS:-}" ]; then
+if [ -n "${OMP_NUM_THREADS:-}" ]; then
+    echo "[quickstart] torch threads: $OMP_NUM_THREADS (OMP_NUM_THREADS)"
+else
     # torch's default, one thread per core, crawls beside other jobs.
     OMP_NUM_THREADS="$("$PYTHON" tools/_cli.py)"
     export OMP_NUM_THREADS
+    echo "[quickstart] torch threads: $OMP_NUM_THREADS, the cores the load" \
+        "leaves free (set OMP_NUM_THREADS to choose)"
 fi
-echo "[quickstart] torch threads: $OMP_NUM_THREADS (fewer than the cores" \
-    "when other jobs load the CPU; set OMP_NUM_THREADS to choose)"
 
 if [ "${1:-}" = "--camvid" ]; then
     DATA="${2:?usage: bash tools/quickstart.sh --camvid /path/to/camvid}"

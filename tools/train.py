@@ -155,7 +155,7 @@ def main(argv=None):
     logger.info('Environment info:\n' + dash_line + env_info + '\n' +
                 dash_line, extra=FILE_ONLY)
     meta['env_info'] = env_info
-    logger.info(f'Distributed training: {distributed}')
+    logger.info(f'Distributed training: {distributed}', extra=FILE_ONLY)
     logger.info(f'Config:\n{cfg.pretty_text}', extra=FILE_ONLY)
 
     seed = init_random_seed(args.seed, device=cfg.device)
