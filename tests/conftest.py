@@ -22,10 +22,11 @@ def load_tool(name):
     return module
 
 
-@pytest.fixture(autouse=True)
-def benign_warnings_silenced():
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
     """Tests see the warnings users see: pytest resets the warning filters
-    around each test, dropping those ``import gss`` set (see gss.compat)."""
+    around each test, dropping those ``import gss`` set (see gss.compat);
+    set them again before the test's fixtures run."""
     compat.silence_benign_warnings()
 
 
