@@ -7,6 +7,8 @@ Usage mirrors mmsegmentation 0.x::
 
 On a machine without CUDA the model trains on the CPU; distributed runs use
 the gloo backend and SyncBN layers become plain BN (per-process statistics).
+The console shows progress and results; the log file in the work dir also
+holds the environment, the config, the model and mmcv's init report.
 """
 import argparse
 import copy
