@@ -1,5 +1,4 @@
 """benchmarks/bench_camvid.py: where it writes, which images it scores."""
-import importlib.util
 import json
 import os.path as osp
 
@@ -8,18 +7,15 @@ import torch
 from mmcv import Config
 from mmseg.models import build_segmentor
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, load_script
 
 COMMITTED = osp.join(ROOT, 'benchmarks', 'results', 'camvid.json')
 
 
 @pytest.fixture(scope='module')
 def bench():
-    spec = importlib.util.spec_from_file_location(
-        'bench_camvid', osp.join(ROOT, 'benchmarks', 'bench_camvid.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(osp.join(ROOT, 'benchmarks', 'bench_camvid.py'),
+                       'bench_camvid')
 
 
 def test_default_output_is_not_the_committed_table(bench, tmp_path):
