@@ -7,8 +7,8 @@ on the whole val split: reconstruction mIoU / per-class IoU (labels → X →
 encode → decode → X⁻¹, void ignored), codebook usage and perplexity over
 the val tokens, parameters and training time. Variants run one after the
 other in this process, so their times are comparable. Beside them it
-reports the context-free reference of ``../shared/notes``: each 4×4 cell
-replaced by the nearest of the N most frequent train cell patterns.
+reports a context-free reference: each 4×4 cell replaced by the nearest of
+the N most frequent train cell patterns.
 
     python benchmarks/bench_quantizers.py [--iters 600] [--variants ...]
 """

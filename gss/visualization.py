@@ -4,14 +4,18 @@ One panel per image, six columns of the image size side by side::
 
     input | ground truth | GT maskige | predicted maskige | prediction | error
 
-under a title bar, above a legend of the classes present in the ground
-truth or the prediction (dataset colour, maskige colour, name). Label maps
-use the dataset palette and the GT maskige is X(ground truth) in the maskige
-palette; the predicted maskige is the tokenizer's decoding of the *predicted*
-tokens, before X⁻¹. The error map is red where the prediction is wrong, dark
-where it is right and grey where the ground truth is ignored. Columns that
-need a ground truth are filled with a "no ground truth" placeholder when
-none is given.
+under a title bar, above a legend: first a key of the colours (the two
+swatches of a class entry, the error map's colours, ignored labels), then
+the classes present in the ground truth or the prediction (dataset colour,
+maskige colour, name). Label maps use the dataset palette, black where the
+ground truth is ignored; the GT maskige is X(ground truth) in the maskige
+palette. The predicted maskige is the tokenizer's decoding of the
+*predicted* tokens, before X⁻¹: the decoder's raw output, which need not be
+palette colours (the stage-I decoder is trained through X⁻¹ with a
+cross-entropy loss, not towards the colours). The error map is red where
+the prediction is wrong, dark where it is right and grey where the ground
+truth is ignored. Columns that need a ground truth are filled with a "no
+ground truth" placeholder when none is given.
 
 Images are RGB here; convert mmcv's BGR arrays with ``mmcv.bgr2rgb``.
 """
@@ -32,6 +36,8 @@ ERROR_COLORS = dict(
 IGNORE_COLOR = (0, 0, 0)
 PLACEHOLDER_COLOR = (64, 64, 64)
 BAR_COLOR = (0, 0, 0)
+#: Frame of the legend swatches, so that black and dark ones show.
+SWATCH_FRAME_COLOR = (160, 160, 160)
 TEXT_COLOR = (255, 255, 255)
 TITLE_HEIGHT = 20
 LEGEND_ROW_HEIGHT = 18
@@ -119,25 +125,42 @@ def _placeholder(height, width):
     return tile
 
 
-def _legend(classes, panel_width, class_names, dataset_palette,
-            maskige_palette):
-    rows = legend_rows(len(classes), panel_width)
+def legend_key(with_maskige=True):
+    """The entries that head the legend and say what its colours mean.
+
+    Args:
+        with_maskige (bool): Class entries show a maskige swatch too.
+
+    Returns:
+        list[tuple]: ``(swatch colours, text)`` legend entries.
+    """
+    return [
+        ((), 'class: dataset, maskige colour'
+         if with_maskige else 'class: dataset colour'),
+        ((ERROR_COLORS['wrong'], ), 'error: wrong'),
+        ((ERROR_COLORS['right'], ), 'error: right'),
+        ((ERROR_COLORS['ignored'], ), 'error: ignored'),
+        ((IGNORE_COLOR, ), 'label: ignored'),
+    ]
+
+
+def _legend(entries, panel_width):
+    """Legend rows of ``(swatch colours, text)`` entries, left to right."""
+    rows = legend_rows(len(entries), panel_width)
     canvas = np.empty((rows * LEGEND_ROW_HEIGHT, panel_width, 3),
                       dtype=np.uint8)
     canvas[:] = BAR_COLOR
     per_row = max(1, panel_width // LEGEND_ENTRY_WIDTH)
-    for i, label in enumerate(classes):
+    for i, (swatches, text) in enumerate(entries):
         x = (i % per_row) * LEGEND_ENTRY_WIDTH + 2
         y = (i // per_row) * LEGEND_ROW_HEIGHT
         top = y + (LEGEND_ROW_HEIGHT - SWATCH) // 2
-        swatches = [dataset_palette[label]]
-        if maskige_palette is not None:
-            swatches.append(maskige_palette[label])
         for color in swatches:
+            canvas[top - 1:top + SWATCH + 1,
+                   x - 1:x + SWATCH + 1] = SWATCH_FRAME_COLOR
             canvas[top:top + SWATCH, x:x + SWATCH] = color
             x += SWATCH + 2
-        _put_text(canvas, str(class_names[label]), x + 2,
-                  y + LEGEND_ROW_HEIGHT // 2,
+        _put_text(canvas, text, x + 2, y + LEGEND_ROW_HEIGHT // 2,
                   (i % per_row + 1) * LEGEND_ENTRY_WIDTH - x - 4)
     return canvas
 
@@ -170,7 +193,8 @@ def draw_panel(image,
 
     Returns:
         np.ndarray: uint8 RGB panel of shape (TITLE_HEIGHT + H +
-        LEGEND_ROW_HEIGHT * legend_rows(n, 6 W), 6 W, 3), where n counts
+        LEGEND_ROW_HEIGHT * (legend_rows(k, 6 W) + legend_rows(n, 6 W)),
+        6 W, 3), where k is the length of :func:`legend_key` and n counts
         the classes present in ``gt`` or ``pred``.
 
     Raises:
@@ -215,9 +239,15 @@ def draw_panel(image,
     if gt is not None:
         present |= set(np.unique(gt).tolist())
     classes = sorted(c for c in present if 0 <= c < len(class_names))
-    legend = _legend(classes, panel_width, class_names, dataset_palette,
-                     maskige_palette)
-    return np.concatenate([titles, np.concatenate(tiles, axis=1), legend])
+    entries = [((dataset_palette[c], ) if maskige_palette is None else
+                (dataset_palette[c], maskige_palette[c]), str(class_names[c]))
+               for c in classes]
+    key = _legend(legend_key(maskige_palette is not None), panel_width)
+    return np.concatenate([
+        titles,
+        np.concatenate(tiles, axis=1), key,
+        _legend(entries, panel_width)
+    ])
 
 
 def is_gss_model(model):

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-import gss  # noqa: F401  (mmcv compatibility before any mmseg import)
+from gss import compat  # mmcv compatibility before any mmseg import
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOOLS = osp.join(ROOT, 'tools')
@@ -12,14 +12,27 @@ if TOOLS not in sys.path:
     sys.path.insert(0, TOOLS)
 
 
-def load_tool(name):
-    """Import ``tools/<name>.py`` (``tools/test.py`` by path: a plain
-    ``import test`` would find the standard library's package)."""
-    spec = importlib.util.spec_from_file_location(
-        f'gss_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+def load_script(path, name):
+    """Import the script at ``path`` as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_tool(name):
+    """Import ``tools/<name>.py`` (``tools/test.py`` by path: a plain
+    ``import test`` would find the standard library's package)."""
+    return load_script(osp.join(ROOT, 'tools', f'{name}.py'),
+                       f'gss_tool_{name}')
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Tests see the warnings users see: pytest resets the warning filters
+    around each test, dropping those ``import gss`` set (see gss.compat);
+    set them again before the test's fixtures run."""
+    compat.silence_benign_warnings()
 
 
 @pytest.fixture(scope='session')

@@ -1,4 +1,8 @@
 """gss.compat: mmcv 1.7 on the pinned torch, pure-Python or mmcv-full."""
+import logging
+import warnings
+
+import numpy as np
 import pytest
 import torch
 from mmcv.parallel import _functions
@@ -40,3 +44,90 @@ def test_pure_python_mmcv_ops_stand_in():
         mmcv.ops.sigmoid_focal_loss()
     with pytest.raises(ModuleNotFoundError, match='pure-Python'):
         from mmcv.ops import DeformConv2d  # noqa: F401
+
+
+
+#: The benign notices as their modules emit them (see gss.compat).
+BENIGN = [
+    ('On January 1, 2023, MMCV will release v2.0.0, in which it will remove '
+     'components related to the training process', 'mmcv'),
+    ('Fail to import ``MultiScaleDeformableAttention`` from '
+     '``mmcv.ops.multi_scale_deform_attn``, You should install ``mmcv-full`` '
+     'if you need this module. ', 'mmcv.cnn.bricks.transformer'),
+    ("'pin_memory' argument is set as true but no accelerator is found, then "
+     "device pinned memory won't be used.", 'torch.utils.data.dataloader'),
+]
+
+
+@pytest.mark.parametrize('message,module', BENIGN)
+def test_benign_warnings_are_silenced_narrowly(message, module):
+    """A benign notice is ignored from its own module only: the same text
+    from our code, and any other warning of that module, still show."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        compat.silence_benign_warnings()
+        for source in (module, 'gss.models.heads'):
+            warnings.warn_explicit(message, UserWarning, f'{source}.py', 1,
+                                   module=source)
+        warnings.warn_explicit('a real problem', UserWarning, f'{module}.py',
+                               2, module=module)
+        warnings.warn_explicit(message, DeprecationWarning, f'{module}.py',
+                               3, module=module)
+    assert [(w.filename, w.lineno) for w in caught] == [
+        ('gss.models.heads.py', 1), (f'{module}.py', 2), (f'{module}.py', 3)
+    ]
+
+
+def test_pin_memory_notice_from_torch_is_silenced():
+    """mmseg's loaders ask for pinned memory; without an accelerator torch
+    says it will not pin, on every loader."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        compat.silence_benign_warnings()
+        iter(torch.utils.data.DataLoader([0], pin_memory=True))
+    assert [str(w.message) for w in caught] == []
+
+
+def test_cuda_home_log_notice_is_dropped():
+    name, _ = compat.BENIGN_LOG
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        compat.silence_benign_warnings()
+        compat.silence_benign_warnings()  # idempotent: one filter
+        logger.warning("No CUDA runtime is found, using CUDA_HOME='%s'",
+                       '/usr/local/cuda')
+        logger.warning('No ROCm runtime is found, using ROCM_HOME=%s', '/x')
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in records] == [
+        'No ROCm runtime is found, using ROCM_HOME=/x'
+    ]
+    assert sum(isinstance(f, compat._DropMessage)
+               for f in logger.filters) == 1
+
+
+def test_metrics_are_python_floats_rounded_as_mmseg_prints_them(street_data):
+    """mmseg rounds to two decimals of a percentage but returns float32:
+    0.8803 became 0.880299985408783 in logs and JSON."""
+    from mmseg.datasets import CustomDataset, build_dataset
+    dataset = build_dataset(
+        dict(type='SyntheticStreetDataset', data_root=street_data,
+             img_dir='val', ann_dir='valannot', pipeline=[]))
+    results = []
+    for idx in range(len(dataset)):
+        gt = dataset.get_gt_seg_map_by_idx(idx)
+        results += dataset.pre_eval([np.roll(gt, 3, axis=1)], [idx])
+    metric = dataset.evaluate(results, metric='mIoU', logger='silent')
+    raw = CustomDataset.evaluate.__wrapped__(dataset, results,
+                                             metric='mIoU', logger='silent')
+    assert metric.keys() == raw.keys()
+    assert isinstance(raw['mIoU'], np.float32)
+    assert any(len(repr(float(v))) > 8 for v in raw.values())  # the noise
+    for key, value in metric.items():
+        assert type(value) is float, key
+        assert value == round(float(raw[key]), 4), key
+        assert abs(value - raw[key]) < 1e-6, key

@@ -36,17 +36,9 @@ import os.path as osp
 import sys
 import time
 
+from _cli import LazyDictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-import torch  # noqa: E402
-from mmcv import Config, DictAction  # noqa: E402
-from mmcv.cnn import get_model_complexity_info  # noqa: E402
-from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
-from mmseg.models import build_segmentor  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
-from gss.models.segmentors import MaskigeAutoencoder  # noqa: E402
 
 MMCV_NOTE = (
     'mmcv counter: nn.Conv/Linear/norm/activation/pooling modules only; it '
@@ -78,9 +70,23 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=LazyDictAction,
         help='override settings of the config, xxx=yyy format')
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+import torch  # noqa: E402
+from mmcv import Config  # noqa: E402
+from mmcv.cnn import get_model_complexity_info  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from gss.models.segmentors import MaskigeAutoencoder  # noqa: E402
 
 
 def input_size(cfg, shape=None):

@@ -14,9 +14,6 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-from gss.datasets import generate_street_scenes  # noqa: E402
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -30,6 +27,13 @@ def parse_args(argv=None):
     parser.add_argument('--width', type=int, default=128)
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+from gss.datasets import generate_street_scenes  # noqa: E402
 
 
 def main(argv=None):

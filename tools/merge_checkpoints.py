@@ -27,6 +27,19 @@ from collections import OrderedDict
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Merge a GSS-FF and a GSS-FT-W checkpoint')
+    parser.add_argument('ff', help='GSS-FF checkpoint (stage II)')
+    parser.add_argument('ftw', help="GSS-FT-W checkpoint (stage I')")
+    parser.add_argument('out', help='merged checkpoint to write')
+    return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
 import gss  # noqa: E402,F401  (mmcv compatibility + safe loading, first)
 import torch  # noqa: E402
 
@@ -41,15 +54,6 @@ BN_STATISTICS = ('.running_mean', '.running_var', '.num_batches_tracked')
 # Released GSS checkpoints keep the dVAE under ``d_vae.``; GSSFFHead loads
 # either name.
 LEGACY_TOKENIZER = ('decode_head.d_vae.', 'decode_head.tokenizer.')
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description='Merge a GSS-FF and a GSS-FT-W checkpoint')
-    parser.add_argument('ff', help='GSS-FF checkpoint (stage II)')
-    parser.add_argument('ftw', help="GSS-FT-W checkpoint (stage I')")
-    parser.add_argument('out', help='merged checkpoint to write')
-    return parser.parse_args(argv)
 
 
 def is_inverse(key):

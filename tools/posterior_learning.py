@@ -20,10 +20,6 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import gss  # noqa: E402,F401,I001  (must precede any mmseg import)
-from gss.maskige import (Palette, generate_palette,  # noqa: E402
-                         palette_distances)
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -47,6 +43,14 @@ def parse_args(argv=None):
     if args.num_classes < 1:
         parser.error(f'--num-classes must be >= 1, got {args.num_classes}')
     return args
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401,I001  (must precede any mmseg import)
+from gss.maskige import (Palette, generate_palette,  # noqa: E402
+                         palette_distances)
 
 
 def main(argv=None):

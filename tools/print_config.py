@@ -13,11 +13,9 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from _cli import LazyDictAction
 
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-from mmcv import Config, DictAction  # noqa: E402
-from mmseg.models import build_segmentor  # noqa: E402
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def parse_args(argv=None):
@@ -30,10 +28,18 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=LazyDictAction,
         help='override settings of the config, xxx=yyy format (lists as '
         'key="[a,b]" or key=a,b, no white space)')
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+from mmcv import Config  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
 
 
 def main(argv=None):

@@ -4,15 +4,39 @@
 #   stage II (train GSS-FF to predict its tokens from images)
 #   test     (tools/test.py --eval mIoU --show-dir)
 #
-#   bash tools/quickstart.sh                    # generated street scenes, ~10 min on 2 CPU cores
+#   bash tools/quickstart.sh                    # generated street scenes, ~7 min on 2 CPU cores
 #   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout)
 #
 # Sets up the environment first (tools/setup.sh). Work dirs: work_dirs/.
+# The console shows progress and results; each work dir's log file has all.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash tools/setup.sh
+STAGES=()
+
+minutes() { echo "$(($1 / 60))m$(($1 % 60))s"; }
+
+# stage NAME WHAT COMMAND...: run COMMAND under a banner, then its time.
+stage() {
+    local name="$1" start=$SECONDS
+    echo "[quickstart] ===== $name: $2 ====="
+    shift 2
+    "$@"
+    STAGES+=("$name $(minutes $((SECONDS - start)))")
+    echo "[quickstart] $name took $(minutes $((SECONDS - start)))"
+}
+
+stage setup "the Python environment" bash tools/setup.sh
 source tools/env.sh
+if [ -n "${OMP_NUM_THREADS:-}" ]; then
+    echo "[quickstart] torch threads: $OMP_NUM_THREADS (OMP_NUM_THREADS)"
+else
+    # torch's default, one thread per core, crawls beside other jobs.
+    OMP_NUM_THREADS="$("$PYTHON" tools/_cli.py)"
+    export OMP_NUM_THREADS
+    echo "[quickstart] torch threads: $OMP_NUM_THREADS, the cores the load" \
+        "leaves free (set OMP_NUM_THREADS to choose)"
+fi
 
 if [ "${1:-}" = "--camvid" ]; then
     DATA="${2:?usage: bash tools/quickstart.sh --camvid /path/to/camvid}"
@@ -23,9 +47,9 @@ else
     STAGE1=configs/gss/synthetic/vqvae_synthetic.py
     STAGE2=configs/gss/synthetic/gss-ff_r18_synthetic.py
     if [ ! -f "$DATA/val.txt" ]; then
-        echo "[quickstart] generating street scenes in $DATA"
-        "$PYTHON" tools/make_synthetic_dataset.py "$DATA" --num-train 200 \
-            --num-val 20 --height 96 --width 128 --seed 0
+        stage data "generated street scenes in $DATA" \
+            "$PYTHON" tools/make_synthetic_dataset.py "$DATA" \
+            --num-train 200 --num-val 20 --height 96 --width 128 --seed 0
     fi
 fi
 DATA_OPTS=(data.train.data_root="$DATA" data.val.data_root="$DATA"
@@ -33,14 +57,19 @@ DATA_OPTS=(data.train.data_root="$DATA" data.val.data_root="$DATA"
 W1=work_dirs/$(basename "$STAGE1" .py)
 W2=work_dirs/$(basename "$STAGE2" .py)
 
-echo "[quickstart] stage I: maskige VQ-VAE ($STAGE1)"
-"$PYTHON" tools/train.py "$STAGE1" --work-dir "$W1" --seed 0 \
+stage "stage I" "the maskige VQ-VAE tokenizer, $STAGE1" \
+    "$PYTHON" tools/train.py "$STAGE1" --work-dir "$W1" --seed 0 \
     --cfg-options "${DATA_OPTS[@]}"
-echo "[quickstart] stage II: GSS-FF ($STAGE2)"
-"$PYTHON" tools/train.py "$STAGE2" --work-dir "$W2" --seed 0 \
+stage "stage II" "GSS-FF, $STAGE2" \
+    "$PYTHON" tools/train.py "$STAGE2" --work-dir "$W2" --seed 0 \
     --no-validate --cfg-options "${DATA_OPTS[@]}" \
     model.decode_head.tokenizer.checkpoint="$W1/latest.pth"
-echo "[quickstart] test"
-"$PYTHON" tools/test.py "$STAGE2" "$W2/latest.pth" --eval mIoU \
+stage test "mIoU and panels" \
+    "$PYTHON" tools/test.py "$STAGE2" "$W2/latest.pth" --eval mIoU \
     --work-dir "$W2" --show-dir "$W2/show" --cfg-options "${DATA_OPTS[@]}"
-echo "[quickstart] done: metrics in $W2/eval_*.json, pictures in $W2/show/"
+
+echo "[quickstart] done in $(minutes $SECONDS):" \
+    "$(IFS=,; echo "${STAGES[*]}" | sed 's/,/, /g')"
+echo "[quickstart] metrics: $W2/eval_single_scale_*.json; full logs" \
+    "(config, model): $W1/*.log, $W2/*.log"
+echo "[quickstart] panels: $W2/show/ (README, \"Reading the panels\")"

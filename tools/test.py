@@ -16,23 +16,9 @@ import tempfile
 import time
 import warnings
 
+from _cli import LazyDictAction, check_threads, quiet_console
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-import mmcv  # noqa: E402
-import torch  # noqa: E402
-from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
-from mmcv.runner import get_dist_info, wrap_fp16_model  # noqa: E402
-from mmcv.utils import Config, DictAction  # noqa: E402
-from mmseg.apis import multi_gpu_test, single_gpu_test  # noqa: E402
-from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
-from mmseg.models import build_segmentor  # noqa: E402
-from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E402,E501
-
-from gss.apis import build_ddp, init_dist  # noqa: E402
-from gss.utils import UNSAFE_ENV, load_checkpoint  # noqa: E402
-
-AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 
 
 def parse_args(argv=None):
@@ -77,18 +63,18 @@ def parse_args(argv=None):
     parser.add_argument(
         '--options',
         nargs='+',
-        action=DictAction,
+        action=LazyDictAction,
         help='(Deprecated, use --cfg-options) override config settings')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=LazyDictAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
     parser.add_argument(
         '--eval-options',
         nargs='+',
-        action=DictAction,
+        action=LazyDictAction,
         help='custom options for evaluation')
     parser.add_argument(
         '--launcher',
@@ -132,6 +118,26 @@ def parse_args(argv=None):
     return args
 
 
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+import mmcv  # noqa: E402
+import mmseg.apis  # noqa: E402
+import torch  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmcv.runner import get_dist_info, wrap_fp16_model  # noqa: E402
+from mmcv.utils import Config  # noqa: E402
+from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E402,E501
+
+from gss.apis import build_ddp, init_dist  # noqa: E402
+from gss.utils import UNSAFE_ENV, load_checkpoint  # noqa: E402
+
+AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+
+
 def enable_aug_test(cfg):
     """Multi-scale + flip test on the test pipeline's MultiScaleFlipAug."""
     for step in cfg.data.test.pipeline:
@@ -145,6 +151,8 @@ def enable_aug_test(cfg):
 
 def main(argv=None):
     args = parse_args(argv)
+    check_threads()
+    quiet_console()
     if args.unsafe_load:
         os.environ[UNSAFE_ENV] = '1'
 
@@ -212,7 +220,8 @@ def main(argv=None):
         model = revert_sync_batchnorm(model)
     if not distributed:
         model = build_dp(model, cfg.device, device_ids=cfg.gpu_ids)
-        results = single_gpu_test(
+        # Through mmseg.apis: quiet_console ends the progress-bar line there.
+        results = mmseg.apis.single_gpu_test(
             model,
             data_loader,
             args.show,
@@ -234,7 +243,7 @@ def main(argv=None):
         if collect_dir is None and cfg.device == 'cpu':
             collect_dir = osp.join(args.work_dir or tempfile.gettempdir(),
                                    '.dist_test_collect')
-        results = multi_gpu_test(
+        results = mmseg.apis.multi_gpu_test(
             model,
             data_loader,
             collect_dir,

@@ -7,6 +7,8 @@ Usage mirrors mmsegmentation 0.x::
 
 On a machine without CUDA the model trains on the CPU; distributed runs use
 the gloo backend and SyncBN layers become plain BN (per-process statistics).
+The console shows progress and results; the log file in the work dir also
+holds the environment, the config, the model and mmcv's init report.
 """
 import argparse
 import copy
@@ -16,23 +18,9 @@ import sys
 import time
 import warnings
 
+from _cli import FILE_ONLY, LazyDictAction, check_threads, quiet_console
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-import mmcv  # noqa: E402
-import torch  # noqa: E402
-import torch.distributed as dist  # noqa: E402
-from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
-from mmcv.runner import get_dist_info  # noqa: E402
-from mmcv.utils import Config, DictAction, get_git_hash  # noqa: E402
-from mmseg import __version__ as mmseg_version  # noqa: E402
-from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402,E501
-from mmseg.datasets import build_dataset  # noqa: E402
-from mmseg.models import build_segmentor  # noqa: E402
-from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
-
-from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
-from gss.utils import UNSAFE_ENV  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -71,7 +59,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=LazyDictAction,
         help='override some settings in the used config, the key-value pair '
         'in xxx=yyy format will be merged into config file.')
     parser.add_argument(
@@ -95,8 +83,29 @@ def parse_args(argv=None):
     return args
 
 
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+import mmcv  # noqa: E402
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmcv.runner import get_dist_info  # noqa: E402
+from mmcv.utils import Config, get_git_hash  # noqa: E402
+from mmseg import __version__ as mmseg_version  # noqa: E402
+from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402,E501
+from mmseg.datasets import build_dataset  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
+
+from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
+from gss.utils import UNSAFE_ENV  # noqa: E402
+
+
 def main(argv=None):
     args = parse_args(argv)
+    check_threads()
     if args.unsafe_load:
         os.environ[UNSAFE_ENV] = '1'
 
@@ -140,15 +149,16 @@ def main(argv=None):
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
     log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
     logger = get_root_logger(log_file=log_file, log_level=cfg.log_level)
+    quiet_console(logger)  # the environment, config and model: file only
 
     meta = dict()
     env_info = '\n'.join(f'{k}: {v}' for k, v in collect_env().items())
     dash_line = '-' * 60 + '\n'
     logger.info('Environment info:\n' + dash_line + env_info + '\n' +
-                dash_line)
+                dash_line, extra=FILE_ONLY)
     meta['env_info'] = env_info
-    logger.info(f'Distributed training: {distributed}')
-    logger.info(f'Config:\n{cfg.pretty_text}')
+    logger.info(f'Distributed training: {distributed}', extra=FILE_ONLY)
+    logger.info(f'Config:\n{cfg.pretty_text}', extra=FILE_ONLY)
 
     seed = init_random_seed(args.seed, device=cfg.device)
     seed = seed + dist.get_rank() if args.diff_seed else seed
@@ -173,7 +183,7 @@ def main(argv=None):
                         'CUDA).')
         model = revert_sync_batchnorm(model)
 
-    logger.info(model)
+    logger.info(model, extra=FILE_ONLY)
     # Backbones such as mmseg's Swin apply frozen_stages in train(); do it
     # before DDP registers which parameters need gradients.
     model.train()

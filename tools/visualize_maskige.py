@@ -17,17 +17,9 @@ import os
 import os.path as osp
 import sys
 
+from _cli import LazyDictAction
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import gss  # noqa: E402,F401,I001  (mmcv compatibility + registries, first)
-import mmcv  # noqa: E402
-from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
-from mmcv.utils import Config, DictAction  # noqa: E402
-from mmseg.apis import init_segmentor  # noqa: E402
-from mmseg.datasets import build_dataset  # noqa: E402
-
-from gss.utils import UNSAFE_ENV  # noqa: E402
-from gss.visualization import is_gss_model, model_panel  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -59,7 +51,7 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu',
                         help='device (default: %(default)s)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options', nargs='+', action=LazyDictAction,
         help='override config settings, xxx=yyy')
     parser.add_argument(
         '--unsafe-load', action='store_true',
@@ -71,6 +63,20 @@ def parse_args(argv=None):
     if args.num < 1:
         parser.error(f'--num must be positive, got {args.num}')
     return args
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401,I001  (mmcv compatibility + registries, first)
+import mmcv  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmcv.utils import Config  # noqa: E402
+from mmseg.apis import init_segmentor  # noqa: E402
+from mmseg.datasets import build_dataset  # noqa: E402
+
+from gss.utils import UNSAFE_ENV  # noqa: E402
+from gss.visualization import is_gss_model, model_panel  # noqa: E402
 
 
 def build_split(cfg, args):

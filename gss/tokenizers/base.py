@@ -1,5 +1,6 @@
 """The interface every maskige tokenizer (latent posterior) implements."""
 import contextlib
+import logging
 from abc import ABCMeta, abstractmethod
 
 import torch
@@ -49,6 +50,20 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
         """MaskigeCodec: the palette a tokenizer that reads classes from
         maskiges decodes them with; None for one that reads colours."""
         return None
+
+    def log_loaded(self, source):
+        """Log, in one line, the weights loaded and the vocabulary size.
+
+        Goes to mmseg's logger as the tools set it up (console and log file);
+        unlike ``get_root_logger()`` it never initialises that logger itself.
+
+        Args:
+            source (str): The weights file(s).
+        """
+        logging.getLogger('mmseg').info(
+            f'tokenizer: {type(self).__name__} loaded from {source} '
+            f'({self.num_tokens} codes, one per {self.downsample}x'
+            f'{self.downsample} pixels)')
 
     def check_input_size(self, maskige):
         """Raise a clear error if the maskige does not tile into tokens."""

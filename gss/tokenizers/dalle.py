@@ -335,6 +335,7 @@ class DalleDVAE(BaseTokenizer):
             source = self.checkpoint
         self._check_state_dict(state_dict, source)
         self.load_state_dict(state_dict)
+        self.log_loaded(source)
 
     def _check_state_dict(self, state_dict, source):
         """Raise a readable error unless keys and shapes match this model."""

@@ -170,6 +170,7 @@ class MaskigeVQVAE(BaseTokenizer):
                 f'shape mismatches {bad[:5]}). Use the tokenizer settings the '
                 'checkpoint was trained with.')
         self.load_state_dict({k: state[k] for k in own})
+        self.log_loaded(filename)
 
     @property
     def palette_codec(self):

@@ -26,7 +26,8 @@ model = dict(
         num_classes=11,
         norm_cfg=norm_cfg,
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', loss_weight=1.0)),
+        loss_decode=dict(
+            type='CrossEntropyLoss', loss_weight=1.0, avg_non_ignore=True)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 data = dict(samples_per_gpu=2, workers_per_gpu=0, persistent_workers=False)

@@ -14,9 +14,10 @@ from mmseg.utils import build_dp
 
 from gss.datasets import CamVidDataset
 from gss.maskige import MaskigeCodec
-from gss.visualization import (ERROR_COLORS, LEGEND_ROW_HEIGHT,
-                               PLACEHOLDER_COLOR, SWATCH, TITLE_HEIGHT,
-                               _test_batch, draw_panel, legend_rows,
+from gss.visualization import (ERROR_COLORS, IGNORE_COLOR, LEGEND_ROW_HEIGHT,
+                               PLACEHOLDER_COLOR, SWATCH, SWATCH_FRAME_COLOR,
+                               TITLE_HEIGHT, _test_batch, draw_panel,
+                               legend_key, legend_rows,
                                maskige_to_image, predicted_maskige,
                                run_sample)
 from tests.conftest import load_tool
@@ -62,10 +63,11 @@ def test_panel_size_is_exact(sample, codec):
     panel = draw_panel(**sample, class_names=CamVidDataset.CLASSES,
                        dataset_palette=PALETTE,
                        maskige_palette=codec.palette.colors)
-    # 3 classes present (Sky, Road, Car), LEGEND_ENTRY_WIDTH=150 gives 2
-    # entries per 384-pixel row: 2 legend rows.
+    # LEGEND_ENTRY_WIDTH=150 gives 2 entries per 384-pixel row: 3 rows for
+    # the 5 key entries, 2 for the 3 classes present (Sky, Road, Car).
+    assert legend_rows(len(legend_key()), 6 * W) == 3
     assert legend_rows(3, 6 * W) == 2
-    assert panel.shape == (TITLE_HEIGHT + H + 2 * LEGEND_ROW_HEIGHT, 6 * W,
+    assert panel.shape == (TITLE_HEIGHT + H + 5 * LEGEND_ROW_HEIGHT, 6 * W,
                            3)
     assert panel.dtype == np.uint8
 
@@ -87,8 +89,10 @@ def test_panel_regions_have_palette_colours(sample, codec):
     np.testing.assert_array_equal(column(panel, 3), sample['pred_maskige'])
     assert tuple(column(panel, 4)[45, 60]) == tuple(PALETTE[CAR])
     assert tuple(column(panel, 4)[0, 0]) == tuple(PALETTE[SKY])
-    # Legend: dataset swatch then maskige swatch of the first class (Sky).
-    top = TITLE_HEIGHT + H + (LEGEND_ROW_HEIGHT - SWATCH) // 2
+    # Legend, after the 3 key rows: dataset swatch then maskige swatch of
+    # the first class (Sky).
+    top = TITLE_HEIGHT + H + (3 * LEGEND_ROW_HEIGHT) + (LEGEND_ROW_HEIGHT -
+                                                        SWATCH) // 2
     assert tuple(panel[top + 1, 3]) == tuple(PALETTE[SKY])
     assert tuple(panel[top + 1, 2 + SWATCH + 3]) == tuple(maskige_colors[SKY])
     # Third entry (Car) starts the second row.
@@ -106,6 +110,31 @@ def test_error_map_colours(sample):
     np.testing.assert_array_equal(error, expected)
     assert tuple(error[45, 60]) == (255, 0, 0)
     assert tuple(error[0, 0]) == ERROR_COLORS['ignored']
+
+
+def test_legend_key_labels_the_colours(sample, codec):
+    """The key heads the legend: a text entry for the class swatches, then
+    each colour of the error map and of ignored labels, framed so that
+    dark swatches show on the black bar."""
+    panel = draw_panel(**sample, class_names=CamVidDataset.CLASSES,
+                       dataset_palette=PALETTE,
+                       maskige_palette=codec.palette.colors)
+    key = legend_key()
+    assert key[0] == ((), 'class: dataset, maskige colour')
+    assert legend_key(with_maskige=False)[0][1] == 'class: dataset colour'
+    assert [colors for colors, _ in key[1:]] == [
+        (ERROR_COLORS['wrong'], ), (ERROR_COLORS['right'], ),
+        (ERROR_COLORS['ignored'], ), (IGNORE_COLOR, )
+    ]
+    top = TITLE_HEIGHT + H + (LEGEND_ROW_HEIGHT - SWATCH) // 2
+    # Entry 1 is the second of the first row, entry 4 the first of the
+    # third (two entries of LEGEND_ENTRY_WIDTH=150 per row).
+    assert tuple(panel[top + 1, 150 + 3]) == ERROR_COLORS['wrong']
+    black = (top + 2 * LEGEND_ROW_HEIGHT, 3)
+    assert tuple(panel[black[0] + 1, black[1]]) == IGNORE_COLOR
+    assert tuple(panel[black[0] - 1, black[1]]) == SWATCH_FRAME_COLOR
+    # The text of entry 0 is drawn in white on the bar.
+    assert panel[top:top + SWATCH, 2:140].max() > 200
 
 
 def test_panel_without_ground_truth(sample):

@@ -20,15 +20,6 @@ import sys
 sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import gss  # noqa: E402,F401,I001  (mmcv compatibility, before mmseg)
-import torch  # noqa: E402
-from gss.tokenizers import DalleDVAE  # noqa: E402
-from gss.tokenizers.dalle import official_state_dict  # noqa: E402
-
-# Hyper-parameters of the official modules; group_count is a class attribute.
-ENCODER_ARCH = ('group_count', 'n_hid', 'n_blk_per_group', 'vocab_size')
-DECODER_ARCH = ENCODER_ARCH + ('n_init', )
-
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
@@ -44,6 +35,19 @@ def parse_args(argv=None):
     parser.add_argument('--out', default='ckp/dalle_dvae.pth',
                         help='output state dict (default: %(default)s)')
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401,I001  (mmcv compatibility, before mmseg)
+import torch  # noqa: E402
+from gss.tokenizers import DalleDVAE  # noqa: E402
+from gss.tokenizers.dalle import official_state_dict  # noqa: E402
+
+# Hyper-parameters of the official modules; group_count is a class attribute.
+ENCODER_ARCH = ('group_count', 'n_hid', 'n_blk_per_group', 'vocab_size')
+DECODER_ARCH = ENCODER_ARCH + ('n_init', )
 
 
 def load_official(path, kind):

@@ -21,9 +21,6 @@ import os.path as osp
 import sys
 from collections import OrderedDict
 
-import timm
-import torch
-
 ARCH = 'tf_efficientnet_lite0'
 
 
@@ -39,6 +36,13 @@ def parse_args(argv=None):
         default='pretrain/efficientnet_lite0_timm.pth',
         help='output state dict (default: %(default)s)')
     return parser.parse_args(argv)
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import timm  # noqa: E402
+import torch  # noqa: E402
 
 
 def package_weights_path():
