@@ -95,6 +95,27 @@ def parse_args(argv=None):
     return args
 
 
+def disable_persistent_workers_without_workers(data_cfg):
+    """Turn ``persistent_workers`` off wherever a loader has no workers.
+
+    mmseg's ``build_dataloader`` defaults to ``persistent_workers=True``,
+    which torch's ``DataLoader`` rejects with ``num_workers=0``; base configs
+    compute the flag when they are read, before ``--cfg-options`` changes
+    ``workers_per_gpu``.
+
+    Args:
+        data_cfg (mmcv.ConfigDict): ``cfg.data``, changed in place.
+    """
+    workers = data_cfg.get('workers_per_gpu', 2)
+    if workers == 0:
+        data_cfg.persistent_workers = False
+    for key in ('train_dataloader', 'val_dataloader'):
+        loader_cfg = data_cfg.get(key)
+        if loader_cfg is not None and \
+                loader_cfg.get('workers_per_gpu', workers) == 0:
+            loader_cfg.persistent_workers = False
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.unsafe_load:
@@ -105,6 +126,7 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
+    disable_persistent_workers_without_workers(cfg.data)
 
     # work_dir priority: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:
