@@ -33,6 +33,7 @@ from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
 
 from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
 from gss.utils import UNSAFE_ENV  # noqa: E402
+from gss.utils.config_check import check_train_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -124,6 +125,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_train_config(cfg)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
     disable_persistent_workers_without_workers(cfg.data)
