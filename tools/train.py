@@ -32,7 +32,7 @@ from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
 
 from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
-from gss.utils import UNSAFE_ENV  # noqa: E402
+from gss.utils import UNSAFE_ENV, WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
 
 
@@ -228,4 +228,8 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except WeightsDownloadError as err:
+        # The message says what to do; the traceback would bury it.
+        sys.exit(f'error: {err}')
