@@ -16,9 +16,11 @@ attributes: :data:`TOP_LEVEL_KEYS` and :data:`TEST_CFG_KEYS`.
 import difflib
 import inspect
 
-from mmcv.runner import HOOKS, RUNNERS, CheckpointHook
+from mmcv.runner import HOOKS, CheckpointHook
 from mmseg.core import DistEvalHook, EvalHook
 from mmseg.datasets import DATASETS, CustomDataset
+
+from ..apis.runner import SafeIterBasedRunner
 
 #: Top-level keys read by tools/train.py, tools/test.py, mmseg's
 #: ``train_segmentor`` and the mmcv runner. Configs may define other
@@ -103,10 +105,17 @@ def _raise(problems):
         raise ConfigKeyError('config error:\n  ' + '\n  '.join(problems))
 
 
-def _hook_keys(hook_cfg, default_type):
+def _hook_keys(hook_cfg, default_type=None):
+    """Keys of a hook config, or None for an unregistered type (which the
+    hook builder reports itself)."""
     hook_cls = HOOKS.get(hook_cfg.get('type', default_type))
-    # An unregistered type is reported by the hook builder itself.
-    return None if hook_cls is None else accepted_keys(hook_cls) | {'type'}
+    if hook_cls is None:
+        return None
+    keys = accepted_keys(hook_cls) | {'type'}
+    if issubclass(hook_cls, CheckpointHook):
+        # CheckpointHook passes its **kwargs to runner.save_checkpoint.
+        keys |= accepted_keys(SafeIterBasedRunner, 'save_checkpoint')
+    return keys
 
 
 def _evaluate_keys(dataset_cfg, methods=('evaluate', )):
@@ -136,8 +145,8 @@ def check_train_config(cfg):
     """Raise if a training config has keys nothing reads.
 
     Checks the top level (near misses of :data:`TOP_LEVEL_KEYS`),
-    ``checkpoint_config`` (the hook's and the runner's ``save_checkpoint``
-    arguments), ``evaluation`` (mmseg's ``EvalHook``/``DistEvalHook`` and
+    ``checkpoint_config`` (the hook's and GSS's runner's
+    ``save_checkpoint`` arguments), ``evaluation`` (mmseg's ``EvalHook``/``DistEvalHook`` and
     the val dataset's ``evaluate``), ``log_config`` and its hooks, and
     ``model.test_cfg``.
 
@@ -156,28 +165,23 @@ def check_train_config(cfg):
                             f"'{close[0]}'?)")
 
     checkpoint_cfg = cfg.get('checkpoint_config')
-    known = checkpoint_cfg and _hook_keys(checkpoint_cfg, 'CheckpointHook')
+    known = _hook_keys(checkpoint_cfg, 'CheckpointHook') \
+        if checkpoint_cfg else None
     if known:
-        runner_cls = RUNNERS.get(
-            cfg.get('runner', {}).get('type', 'IterBasedRunner'))
-        if runner_cls is not None and issubclass(
-                HOOKS.get(checkpoint_cfg.get('type', 'CheckpointHook')),
-                CheckpointHook):
-            # CheckpointHook passes its **kwargs to runner.save_checkpoint.
-            known |= accepted_keys(runner_cls, 'save_checkpoint')
         problems += _unknown('checkpoint_config.', checkpoint_cfg, known)
 
     eval_cfg = cfg.get('evaluation')
     if eval_cfg:
         known = (accepted_keys(EvalHook) | accepted_keys(DistEvalHook)
-                 | _evaluate_keys(cfg.data.get('val'))) - {'dataloader'}
+                 | _evaluate_keys(cfg.get('data', {}).get('val'))) - {
+                     'dataloader'}
         problems += _unknown('evaluation.', eval_cfg, known)
 
     log_cfg = cfg.get('log_config')
     if log_cfg:
         problems += _unknown('log_config.', log_cfg, LOG_CONFIG_KEYS)
         for i, hook_cfg in enumerate(log_cfg.get('hooks', [])):
-            known = _hook_keys(hook_cfg, None)
+            known = _hook_keys(hook_cfg)
             if known:
                 problems += _unknown(f'log_config.hooks[{i}].', hook_cfg,
                                      known)
