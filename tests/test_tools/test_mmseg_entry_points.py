@@ -37,9 +37,11 @@ def site_dir(tmp_path_factory):
     """This tree as setup.py installs it (packages, gss_mmcv_ops.py and the
     .pth), in a folder to hand to site.addsitedir like site-packages."""
     folder = str(tmp_path_factory.mktemp('site'))
-    proc = subprocess.run(
-        [sys.executable, 'setup.py', '-q', 'build_py', '--build-lib', folder],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    egg_base = str(tmp_path_factory.mktemp('egg_info'))  # not the checkout
+    proc = subprocess.run([
+        sys.executable, 'setup.py', '-q', 'egg_info', '--egg-base', egg_base,
+        'build_py', '--build-lib', folder
+    ], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return folder
 
