@@ -183,17 +183,20 @@ class SafeIterBasedRunner(IterBasedRunner):
                           'BatchSampler: a resumed run will not see the '
                           'same batches as an uninterrupted one')
             return
+        sampler = batch_sampler.sampler
+        if isinstance(sampler, SeededEpochSampler):  # an earlier run()
+            sampler = sampler.sampler
         if self._data_seed is None:
             # DistributedSampler's seed is the same on every rank (mmseg
             # broadcasts it), unlike meta['seed'] with --diff-seed.
-            self._data_seed = getattr(batch_sampler.sampler, 'seed', None)
+            self._data_seed = getattr(sampler, 'seed', None)
         if self._data_seed is None:
             self._data_seed = (self.meta or {}).get('seed')
         if self._data_seed is None:
             self._data_seed = torch.initial_seed() % 2**32
         epoch, batches = divmod(self.iter, len(loader))
         batch_sampler.sampler = SeededEpochSampler(
-            batch_sampler.sampler, self._data_seed, epoch,
+            sampler, self._data_seed, epoch,
             batches * batch_sampler.batch_size)
         loader.dataset.__getitems__ = SeededSamples(loader.dataset)
         # Worker base seeds come from loader.generator, else from the global
