@@ -37,6 +37,7 @@ INVERSE_PREFIXES = ('decode_head.projection.',
                     'decode_head.post_transformer_block.',
                     'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
 ENCODER_PREFIX = 'backbone.'
+BN_STATISTICS = ('.running_mean', '.running_var', '.num_batches_tracked')
 # Released GSS checkpoints keep the dVAE under ``d_vae.``; GSSFFHead loads
 # either name.
 LEGACY_TOKENIZER = ('decode_head.d_vae.', 'decode_head.tokenizer.')
@@ -91,7 +92,8 @@ def merge(ff_state, ftw_state):
     Returns:
         tuple[OrderedDict, list[str]]: the merged state dict (FF tensors,
         then the FT-W X⁻¹ tensors) and the keys of FT-W's non-X⁻¹ tensors
-        that differ from the FF checkpoint's.
+        (other than BN running statistics) that differ from the FF
+        checkpoint's.
 
     Raises:
         ValueError: FF has no image encoder, FT-W has no X⁻¹, or FT-W has
@@ -120,9 +122,11 @@ def merge(ff_state, ftw_state):
     merged = OrderedDict(
         (k, v) for k, v in ff_state.items() if not is_inverse(k))
     merged.update((k, ftw_state[k]) for k in inverse)
+    # BN running statistics of the frozen part move during FT-W training
+    # (it runs in train mode, as the authors'); the weights must not.
     differing = [
         k for k, v in ftw_state.items()
-        if not is_inverse(k) and (
+        if not is_inverse(k) and not k.endswith(BN_STATISTICS) and (
             v.shape != merged[k].shape or not torch.equal(v, merged[k]))
     ]
     return merged, differing

@@ -22,7 +22,7 @@ import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
 import mmcv  # noqa: E402
 import torch  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
-from mmcv.runner import get_dist_info, load_checkpoint, wrap_fp16_model  # noqa: E402,E501
+from mmcv.runner import get_dist_info, wrap_fp16_model  # noqa: E402
 from mmcv.utils import Config, DictAction  # noqa: E402
 from mmseg.apis import multi_gpu_test, single_gpu_test  # noqa: E402
 from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
@@ -30,7 +30,7 @@ from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E402,E501
 
 from gss.apis import build_ddp, init_dist  # noqa: E402
-from gss.utils import UNSAFE_ENV  # noqa: E402
+from gss.utils import UNSAFE_ENV, load_checkpoint  # noqa: E402
 from gss.utils.config_check import check_test_config  # noqa: E402
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
@@ -106,6 +106,12 @@ def parse_args(argv=None):
         action='store_true',
         help='allow checkpoints that need full unpickling (trusted files '
         'only; the default loads weights only)')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='test even if the checkpoint does not fit the model (keys '
+        'missing, unexpected or of another shape keep their random '
+        'initialisation); by default that is an error')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
@@ -188,7 +194,8 @@ def main(argv=None):
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
     if cfg.get('fp16', None) is not None:
         wrap_fp16_model(model)
-    checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
+    checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu',
+                                 strict=not args.allow_partial_load)
     meta = checkpoint.get('meta', {})
     model.CLASSES = meta.get('CLASSES', dataset.CLASSES)
     model.PALETTE = meta.get('PALETTE', dataset.PALETTE)

@@ -9,6 +9,8 @@ import torch
 from mmcv.runner import RUNNERS, IterBasedRunner, save_checkpoint
 from torch.utils.data import BatchSampler, RandomSampler, Sampler
 
+from ..utils import load_checkpoint
+
 
 def derive_seed(*keys):
     """A 32-bit seed that depends on every integer of ``keys``.
@@ -159,6 +161,8 @@ class SafeIterBasedRunner(IterBasedRunner):
       crash or kill during ``torch.save`` never leaves a truncated
       ``iter_N.pth`` or a ``latest.pth`` pointing at one (``--auto-resume``
       would otherwise pick it up and fail).
+    * ``load_from`` logs one line about what did not load (see
+      :meth:`load_checkpoint`).
     * ``resume`` maps tensors to the CPU when CUDA is absent (mmcv's default
       maps to the current CUDA device and fails on CPU-only machines).
     """
@@ -244,8 +248,14 @@ class SafeIterBasedRunner(IterBasedRunner):
             os.symlink(filename, link + '.tmp')
             os.replace(link + '.tmp', link)
 
-    def load_checkpoint(self, *args, **kwargs):
-        checkpoint = super().load_checkpoint(*args, **kwargs)
+    def load_checkpoint(self, filename, map_location='cpu', strict=False,
+                        revise_keys=None):
+        """``load_from`` / ``--load-from``: mmseg's partial semantics (an
+        FT-W model starts from an FF checkpoint), but what did not load is
+        one log line, and the load hooks of GSS modules apply. Also used by
+        :meth:`resume`, which reads the meta it keeps."""
+        checkpoint = load_checkpoint(self.model, filename, map_location,
+                                     strict, self.logger)
         self._loaded_meta = checkpoint.get('meta') or {}
         return checkpoint
 

@@ -262,7 +262,8 @@ def harmonic_mean(values):
 class MapLabelsToUniversal:
     """Map ``gt_semantic_seg`` from relabeled training ids to universal ids.
 
-    Place it right after ``LoadAnnotations``. Ignore (255) stays 255.
+    Place it anywhere after ``LoadAnnotations`` (the published configs put
+    it after ``Pad``, as the authors do). Ignore (255) stays 255.
 
     Args:
         dataset_name (str, optional): Training dataset of the labels, e.g.

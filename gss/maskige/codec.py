@@ -463,6 +463,25 @@ class MaskigeCodec(nn.Module):
         self.register_buffer('ignore_color', torch.from_numpy(
             self.palette.ignore_color.copy()))
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # The palette is the config's: checkpoints without it (the authors'
+        # released ones) load as they are; one trained with other colours
+        # would decode to wrong classes, so it is refused.
+        for name in ('colors', 'ignore_color'):
+            own = getattr(self, name)
+            saved = state_dict.setdefault(prefix + name, own)
+            if saved.shape != own.shape or not torch.equal(
+                    saved.to(own.dtype), own):
+                raise ValueError(
+                    f'the checkpoint was trained with another maskige '
+                    f'palette ({prefix}{name} holds {len(saved)} entries, '
+                    f'not the {len(own)} of palette '
+                    f'{self.palette.name!r}; first values '
+                    f'{saved.reshape(-1)[:6].tolist()} vs '
+                    f'{own.reshape(-1)[:6].tolist()}): set the palette in '
+                    'the config to the one the model was trained with')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def extra_repr(self):
         return (f'palette={self.palette.name!r}, num_classes='
                 f'{self.num_classes}, ignore_index={self.ignore_index}, '
@@ -478,6 +497,27 @@ class MaskigeCodec(nn.Module):
         """Maskige (B, 3, H, W) float -> (B, K, H, W) class scores (or
         probabilities with a temperature), see :func:`maskige_to_scores`."""
         return maskige_to_scores(maskige, self.colors, self.temperature)
+
+    def one_hot(self, maskige):
+        """The authors' training-free X⁻¹: one-hot of the nearest class
+        colour (the ignore colour is never predicted).
+
+        Only shapes are checked, as in :meth:`scores`: this runs inside the
+        model (also on the ``meta`` device, for FLOP counting).
+
+        Args:
+            maskige (Tensor): (B, 3, H, W) float in [0, 1].
+
+        Returns:
+            Tensor: (B, K, H, W) one-hot scores in ``maskige.dtype``.
+        """
+        _check_maskige(maskige, check_values=False)
+        beta = self.colors.to(maskige.dtype) / 255
+        # argmin_k ||x - b_k||^2 = argmin_k (||b_k||^2 - 2 b_k.x)
+        labels = _linear_argmin(maskige, -2 * beta, (beta * beta).sum(dim=1))
+        scores = maskige.new_zeros(labels.shape[0], self.num_classes,
+                                   *labels.shape[1:])
+        return scores.scatter_(1, labels[:, None], 1)
 
     def decode(self, maskige, method='auto'):
         """Maskige (B, 3, H, W) -> (B, H, W) long labels, ignore colour to

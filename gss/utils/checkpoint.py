@@ -10,6 +10,11 @@ an error that says how to proceed for a trusted file.
 Importing :mod:`gss` registers :func:`load_from_local` as mmcv's loader for
 local paths, so ``load_checkpoint``, ``runner.resume``, ``--load-from`` and
 ``init_segmentor`` all go through it.
+
+:func:`load_checkpoint` is mmcv's, strict: a checkpoint that does not fit
+the model (missing, unexpected or reshaped keys, after the load hooks of
+GSS modules have mapped released key names) is an error that names the
+first keys and the likely cause, never a silently half-random model.
 """
 import os
 import os.path as osp
@@ -18,6 +23,8 @@ import pickle
 import numpy as np
 import torch
 from mmcv.runner import CheckpointLoader
+from mmcv.runner.checkpoint import _load_checkpoint
+from mmcv.utils import print_log
 
 #: Set to ``1`` to allow full unpickling of trusted checkpoints everywhere
 #: (the ``--unsafe-load`` flag of ``tools/train.py`` / ``tools/test.py``).
@@ -98,3 +105,172 @@ def load_from_local(filename, map_location=None):
 def register_safe_loader():
     """Make mmcv's local-file checkpoint loading go through :func:`safe_load`."""
     CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
+
+
+class CheckpointMismatchError(RuntimeError):
+    """Raised when a checkpoint does not fit the model it is loaded into."""
+
+
+#: Modules that only a GSS-FT-W head has (its learnable X⁻¹).
+_INVERSE_MODULES = ('decode_head.projection.',
+                    'decode_head.post_transformer_block.',
+                    'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
+
+
+def _state_dict_of(checkpoint, filename):
+    if not isinstance(checkpoint, dict):
+        raise CheckpointMismatchError(
+            f'{filename} is not a checkpoint: expected a dict, got '
+            f'{type(checkpoint).__name__}')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    # DataParallel / DDP wrappers save their model under ``module.``.
+    return type(state_dict)(
+        (k[len('module.'):] if k.startswith('module.') else k, v)
+        for k, v in state_dict.items())
+
+
+def fit_state_dict(model, state_dict):
+    """Load ``state_dict`` into ``model`` as far as it fits.
+
+    Runs every module's ``_load_from_state_dict``, so the load hooks of GSS
+    modules (released-checkpoint key names, palette buffers) apply, and
+    reports what did not fit instead of raising.
+
+    Args:
+        model (nn.Module): The model (unwrapped).
+        state_dict (dict): Keys as saved by the model's ``state_dict()``.
+
+    Returns:
+        tuple[list[str], list[str], list[str]]: missing keys, unexpected
+        keys and shape-mismatch messages.
+    """
+    missing, unexpected, errors = [], [], []
+    metadata = getattr(state_dict, '_metadata', None)
+    state_dict = dict(state_dict)
+
+    def load(module, prefix=''):
+        local = {} if metadata is None else metadata.get(prefix[:-1], {})
+        module._load_from_state_dict(state_dict, prefix, local, True,
+                                     missing, unexpected, errors)
+        for name, child in module._modules.items():
+            if child is not None:
+                load(child, prefix + name + '.')
+
+    load(model)
+    return missing, unexpected, errors
+
+
+def _likely_cause(model_keys, missing, unexpected, errors):
+    """A sentence naming the probable reason of a mismatch."""
+    has_head = any(k.startswith('decode_head.') for k in model_keys)
+    if has_head and missing and all(k.startswith(_INVERSE_MODULES)
+                                    for k in missing):
+        return ('it is a GSS-FF checkpoint and the config is GSS-FT-W: '
+                'train FT-W from it (--load-from) or merge FF and FT-W '
+                'checkpoints with tools/merge_checkpoints.py')
+    if unexpected and all(k.startswith(_INVERSE_MODULES)
+                          for k in unexpected):
+        return ('it is a GSS-FT-W checkpoint and the config is GSS-FF: use '
+                'the FT-W config')
+    if has_head and unexpected and all(
+            k.startswith(('tokenizer.', 'codec.', 'encoder.', 'decoder.'))
+            for k in unexpected):
+        return ('it is a stage-I tokenizer checkpoint and the config is a '
+                'stage-II segmentor: give the stage-I file to the '
+                "tokenizer (decode_head.tokenizer.checkpoint) and test a "
+                'stage-II checkpoint')
+    if any('tokenizer.' in k for k in unexpected) and not any(
+            'tokenizer.' in k for k in model_keys):
+        return 'it is a GSS checkpoint and the config is not a GSS model'
+    backbone = [k for k in missing + errors if 'backbone.' in k]
+    if backbone and len(backbone) >= (len(missing) + len(errors)) / 2:
+        return 'it was trained with another backbone than the config\'s'
+    return ('it was made for another config (or with other head widths or '
+            'classes)')
+
+
+def check_fit(model, missing, unexpected, errors, filename, limit=5):
+    """Raise a :class:`CheckpointMismatchError` if anything did not fit.
+
+    Args:
+        model (nn.Module): The model loaded into.
+        missing, unexpected, errors (list[str]): From
+            :func:`fit_state_dict`.
+        filename (str): The checkpoint, for the message.
+        limit (int): Keys listed per kind.
+    """
+    if not (missing or unexpected or errors):
+        return
+
+    def first(items):
+        more = f' and {len(items) - limit} more' if len(items) > limit \
+            else ''
+        return ', '.join(items[:limit]) + more
+
+    parts = []
+    if missing:
+        parts.append(f'{len(missing)} model keys are missing from it '
+                     f'({first(missing)})')
+    if unexpected:
+        parts.append(f'{len(unexpected)} of its keys are not in the model '
+                     f'({first(unexpected)})')
+    if errors:
+        parts.append(f'{len(errors)} shapes differ ({first(errors)})')
+    cause = _likely_cause(list(model.state_dict()), missing, unexpected,
+                          errors)
+    raise CheckpointMismatchError(
+        f'checkpoint {filename} does not fit the model: '
+        f'{"; ".join(parts)}. Likely cause: {cause}. To load only what '
+        'fits, on purpose, pass --allow-partial-load (tools) or '
+        'strict=False.')
+
+
+def load_checkpoint(model, filename, map_location='cpu', strict=True,
+                    logger=None):
+    """mmcv's ``load_checkpoint``, strict by default, with a clear error.
+
+    Args:
+        model (nn.Module): The model (DataParallel wrappers are unwrapped).
+        filename (str): A local path or any URL scheme mmcv knows; loaded
+            weights-only (:func:`safe_load`).
+        map_location (str): As in :func:`torch.load`.
+        strict (bool): Raise :class:`CheckpointMismatchError` if a key is
+            missing, unexpected or of another shape. False loads what fits
+            and logs one line about the rest.
+        logger (logging.Logger, optional): Where the line goes.
+
+    Returns:
+        dict: The loaded checkpoint.
+    """
+    checkpoint = _load_checkpoint(filename, map_location, logger)
+    state_dict = _state_dict_of(checkpoint, filename)
+    model = getattr(model, 'module', model)
+    missing, unexpected, errors = fit_state_dict(model, state_dict)
+    if strict:
+        check_fit(model, missing, unexpected, errors, filename)
+    elif missing or unexpected or errors:
+        print_log(
+            f'{filename}: loaded {len(state_dict) - len(unexpected)} '
+            f'tensors; not loaded: {summarize_keys(missing)} missing, '
+            f'{summarize_keys(unexpected)} unexpected, {len(errors)} of '
+            'another shape', logger=logger)
+    return checkpoint
+
+
+def summarize_keys(keys, depth=2):
+    """``'12 (decode_head.projection, decode_head.cls_segmap)'``: a count
+    and the module prefixes the keys belong to."""
+    if not keys:
+        return '0'
+    prefixes = sorted({'.'.join(k.split('.')[:depth]) for k in keys})
+    shown = ', '.join(prefixes[:4]) + (', ...' if len(prefixes) > 4 else '')
+    return f'{len(keys)} ({shown})'
+
+
+def make_init_segmentor_strict():
+    """Make mmseg's ``init_segmentor`` (and so ``demo/image_demo.py`` and
+    notebooks) load checkpoints with the strict :func:`load_checkpoint`:
+    mmseg 0.30 loads non-strictly and would run a partly random model after
+    a one-line warning."""
+    from mmseg.apis import inference
+    inference.load_checkpoint = load_checkpoint

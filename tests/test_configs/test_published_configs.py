@@ -12,48 +12,67 @@ from mmseg.datasets.pipelines import Compose
 from gss.apis import SafeIterBasedRunner
 from tests.test_configs.tiny_gss import PUBLISHED, batch, build_tiny, load
 
+# The authors' values (../shared/fidelity/configs.json, also checked
+# wholesale below when that folder is present).
 # FF config: (lr, max_iters, crop, samples_per_gpu, swin_depth,
-# num_classes, palette)
+# num_classes, palette, checkpoint/eval interval, test window or None).
 FF = {
     'gss-ff_r101_768x768_80k_cityscapes':
-    (1.5e-3, 80000, (768, 768), 2, 6, 19, 'cityscapes'),
+    (1.5e-3, 80000, (768, 768), 2, 6, 19, 'cityscapes', (8000, 8000),
+     ((768, 768), (512, 512))),
     'gss-ff_swin-l_768x768_80k_cityscapes':
-    (1.5e-3, 80000, (768, 768), 2, 2, 19, 'cityscapes'),
+    (1.5e-3, 80000, (768, 768), 2, 2, 19, 'cityscapes', (8000, 8000),
+     ((768, 768), (512, 512))),
     'gss-ff_swin-l_512x512_160k_ade20k':
-    (1.2e-4, 160000, (512, 512), 4, 2, 150, 'ade20k'),
+    (1.2e-4, 160000, (512, 512), 4, 2, 150, 'ade20k', (16000, 16000),
+     None),
     'gss-ff_hrnet-w48_512x512_160k_mseg':
-    (1.2e-4, 160000, (512, 512), 2, 6, 194, 'mseg'),
+    (1.2e-4, 160000, (512, 512), 4, 6, 194, 'mseg', (16000, 16000),
+     ((768, 768), (512, 512))),
     'gss-ff_swin-l_512x512_160k_mseg':
-    (1.2e-4, 160000, (512, 512), 2, 2, 194, 'mseg'),
+    (1.2e-4, 160000, (512, 512), 4, 2, 194, 'mseg', (8000, 40000),
+     ((768, 768), (512, 512))),
 }
-# FT-W config → the FF config it starts from.
+# FT-W config → (its FF config, lr, max_iters, samples_per_gpu,
+# post_swin_depth, checkpoint/eval interval, X⁻¹ loss weights).
 FTW = {
     'gss-ft-w_r101_768x768_80k_40k_cityscapes':
-    'gss-ff_r101_768x768_80k_cityscapes',
+    ('gss-ff_r101_768x768_80k_cityscapes', 1.5e-3, 80000, 2, 1,
+     (8000, 8000), [1.0]),
     'gss-ft-w_swin-l_768x768_80k_40k_cityscapes':
-    'gss-ff_swin-l_768x768_80k_cityscapes',
+    ('gss-ff_swin-l_768x768_80k_cityscapes', 7.5e-4, 40000, 1, 1,
+     (8000, 8000), [1.0]),
     'gss-ft-w_swin-l_512x512_160k_ade20k':
-    'gss-ff_swin-l_512x512_160k_ade20k',
+    ('gss-ff_swin-l_512x512_160k_ade20k', 1.5e-3, 40000, 2, 2,
+     (8000, 8000), [1.0]),
     'gss-ft-w_hrnet-w48_512x512_160k_40k_mseg':
-    'gss-ff_hrnet-w48_512x512_160k_mseg',
+    ('gss-ff_hrnet-w48_512x512_160k_mseg', 1.2e-4, 160000, 4, 2,
+     (4000, 8000), [0.8, 0.2]),
     'gss-ft-w_swin-l_512x512_160k_40k_mseg':
-    'gss-ff_swin-l_512x512_160k_mseg',
+    ('gss-ff_swin-l_512x512_160k_mseg', 1.5e-3, 40000, 4, 2,
+     (10000, 20000), [1.0]),
 }
-# Reconstruction config → (palette, num_classes).
+# Reconstruction config → (palette, num_classes, label upsampling).
 RECON = {
-    'dalle_reconstruction_cityscapes': ('cityscapes', 19),
-    'dalle_reconstruction_ade20k': ('ade20k', 150),
-    'dalle_reconstruction_mseg': ('mseg', 194),
+    'dalle_reconstruction_cityscapes': ('cityscapes', 19, 1),
+    'dalle_reconstruction-2x_cityscapes': ('cityscapes', 19, 2),
+    'dalle_reconstruction_ade20k': ('ade20k', 150, 1),
+    'dalle_reconstruction-2x_ade20k': ('ade20k', 150, 2),
+    'dalle_reconstruction_mseg': ('mseg', 194, 1),
 }
 FTW_KEYS = dict(
     type='GSSFTWHead',
+    pixel_head=None,
     post_seg_channel=128,
-    post_swin_depth=1,
     post_swin_num_heads=4,
-    post_swin_window_size=7)
+    post_swin_window_size=7,
+    post_swin_mlp_ratio=2,
+    frozen_mode='train')
 INVERSE = ('projection', 'post_transformer_block', 'post_swin_ln',
            'cls_segmap')
 SYNC_BN = dict(type='SyncBN', requires_grad=True)
+SWIN_URL = ('https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/'
+            'swin/swin_large_patch4_window12_384_22k_20220412-6580f57d.pth')
 
 
 def test_every_published_config_is_checked():
@@ -63,29 +82,33 @@ def test_every_published_config_is_checked():
 
 def check_backbone(model):
     backbone, head = model.backbone, model.decode_head
+    assert head.in_index == [1, 0, 2, 3]  # the authors' level order
     if backbone.type == 'ResNetV1c':
         assert model.pretrained == 'open-mmlab://resnet101_v1c'
         assert backbone.depth == 101 and backbone.norm_cfg == SYNC_BN
-        assert head.in_channels == [256, 512, 1024, 2048]
+        # Dilated: output stride 8.
+        assert (backbone.strides, backbone.dilations) == ((1, 2, 1, 1),
+                                                          (1, 1, 2, 4))
+        assert head.in_channels == [512, 256, 1024, 2048]
     elif backbone.type == 'SwinTransformer':
         assert (backbone.embed_dims, backbone.depths, backbone.num_heads,
                 backbone.window_size, backbone.pretrain_img_size) == \
             (192, [2, 2, 18, 2], [6, 12, 24, 48], 12, 384)
-        assert backbone.init_cfg == dict(
-            type='Pretrained',
-            checkpoint='pretrain/swin_large_patch4_window12_384_22k.pth')
-        assert head.in_channels == [192, 384, 768, 1536]
+        assert backbone.init_cfg == dict(type='Pretrained',
+                                         checkpoint=SWIN_URL)
+        assert head.in_channels == [384, 192, 768, 1536]
     else:
         assert backbone.type == 'HRNet'
         assert model.pretrained == 'open-mmlab://msra/hrnetv2_w48'
         assert backbone.extra.stage4.num_channels == (48, 96, 192, 384)
         assert backbone.norm_cfg == SYNC_BN
-        assert head.in_channels == [48, 96, 192, 384]
+        assert head.in_channels == [96, 48, 192, 384]
 
 
 @pytest.mark.parametrize('name', FF)
 def test_ff_hyper_parameters(name):
-    lr, max_iters, crop, per_gpu, depth, num_classes, palette = FF[name]
+    (lr, max_iters, crop, per_gpu, depth, num_classes, palette, intervals,
+     window) = FF[name]
     cfg = load(name)
     assert cfg.optimizer.type == 'AdamW'
     assert cfg.optimizer.lr == pytest.approx(lr)
@@ -98,6 +121,8 @@ def test_ff_hyper_parameters(name):
     assert cfg.runner == dict(type='IterBasedRunner', max_iters=max_iters)
     # gss registers its atomic, exact-resume runner under mmcv's name
     assert RUNNERS.get(cfg.runner.type) is SafeIterBasedRunner
+    assert (cfg.checkpoint_config.interval,
+            cfg.evaluation.interval) == intervals
     assert cfg.data.samples_per_gpu == per_gpu
     train = cfg.data.train
     pipeline = (train[0].dataset if isinstance(train, list) else
@@ -107,23 +132,25 @@ def test_ff_hyper_parameters(name):
     head = cfg.model.decode_head
     assert head.type == 'GSSFFHead'
     assert (head.channels, head.indice_seg_channel, head.indice_cls_channel,
-            head.swin_num_heads, head.swin_window_size, head.swin_depth) == \
-        (384, 512, 2048, 16, 7, depth)
+            head.swin_num_heads, head.swin_window_size, head.swin_depth,
+            head.swin_mlp_ratio, head.indice_channel_index,
+            head.dropout_ratio) == (384, 512, 2048, 16, 7, depth, 2, 1, 0.1)
     assert (head.num_classes, head.palette) == (num_classes, palette)
+    assert (head.inverse_scores, head.inverse_resolution) == ('one_hot',
+                                                              'decoded')
     assert head.tokenizer == dict(
         type='DalleDVAE', checkpoint='ckp/dalle_dvae.pth')
     assert head.loss_token.loss_weight == 0.8
     assert head.loss_decode.loss_weight == 0.2
+    assert head.loss_token.avg_non_ignore and head.loss_decode.avg_non_ignore
     assert head.norm_cfg == SYNC_BN
     check_backbone(cfg.model)
     test_cfg = cfg.model.test_cfg
-    assert test_cfg.mode == 'slide'
-    if palette == 'cityscapes':
-        assert (test_cfg.crop_size, test_cfg.stride) == ((768, 768),
-                                                         (512, 512))
+    if window is None:
+        assert test_cfg == dict(mode='whole')
     else:
-        assert (test_cfg.crop_size, test_cfg.stride) == ((512, 512),
-                                                         (341, 341))
+        assert (test_cfg.mode, test_cfg.crop_size,
+                test_cfg.stride) == ('slide', *window)
     mseg = palette == 'mseg'
     assert cfg.model.type == ('MultiDomainEncoderDecoder'
                               if mseg else 'GSSEncoderDecoder')
@@ -132,37 +159,54 @@ def test_ff_hyper_parameters(name):
 
 @pytest.mark.parametrize('name', FTW)
 def test_ftw_is_ff_with_learned_inverse_and_frozen_backbone(name):
-    ff_name = FTW[name]
+    ff_name, lr, max_iters, per_gpu, depth, intervals, weights = FTW[name]
     cfg, ff = load(name), load(ff_name)
     head, backbone = cfg.model.decode_head, cfg.model.backbone
     assert {k: head[k] for k in FTW_KEYS} == FTW_KEYS
-    # Everything else is the FF model, trained for 40k iterations.
-    ff_head = {k: v for k, v in ff.model.decode_head.items() if k != 'type'}
-    assert {k: v for k, v in head.items() if k not in FTW_KEYS} == ff_head
-    frozen = dict(frozen_stages=4)
-    if backbone.type != 'SwinTransformer':  # no BN in Swin
-        frozen['norm_eval'] = True
-    assert {k: backbone[k] for k in frozen} == frozen
-    assert {k: v for k, v in backbone.items() if k not in frozen} == \
-        {k: v for k, v in ff.model.backbone.items() if k not in frozen}
+    assert head.post_swin_depth == depth
+    losses = head.loss_decode if isinstance(head.loss_decode, list) else [
+        head.loss_decode
+    ]
+    assert [loss.loss_weight for loss in losses] == weights
+    assert all(loss.avg_non_ignore for loss in losses)
+    # Everything else is the FF model.
+    changed = {*FTW_KEYS, 'post_swin_depth', 'loss_decode'}
+    assert {k: v for k, v in head.items() if k not in changed} == {
+        k: v for k, v in ff.model.decode_head.items() if k not in changed
+    }
+    assert backbone.frozen_stages == 4
+    assert not backbone.get('norm_eval', False)  # as the authors'
+    unchanged = {k: v for k, v in backbone.items()
+                 if k not in ('frozen_stages', 'init_cfg')}
+    assert unchanged == {k: v for k, v in ff.model.backbone.items()
+                         if k != 'init_cfg'}
+    # The backbone weights come from the FF checkpoint.
+    if backbone.type == 'SwinTransformer':
+        assert backbone.init_cfg is None
+    else:
+        assert cfg.model.pretrained is None
     assert cfg.load_from == f'work_dirs/{ff_name}/latest.pth'
-    assert cfg.runner.max_iters == 40000
-    assert (cfg.optimizer, cfg.lr_config, cfg.data) == (ff.optimizer,
-                                                        ff.lr_config, ff.data)
+    assert cfg.optimizer.lr == pytest.approx(lr)
+    assert cfg.runner.max_iters == max_iters
+    assert cfg.data.samples_per_gpu == per_gpu
+    assert (cfg.checkpoint_config.interval,
+            cfg.evaluation.interval) == intervals
+    assert cfg.lr_config == ff.lr_config
     assert cfg.model.test_cfg == ff.model.test_cfg
+    assert cfg.data.train == ff.data.train
 
 
 @pytest.mark.parametrize('name', RECON)
 def test_reconstruction_configs(name):
     cfg = load(name)
-    palette, num_classes = RECON[name]
+    palette, num_classes, upsample = RECON[name]
     assert cfg.model == dict(
         type='MaskigeAutoencoder',
         tokenizer=dict(type='DalleDVAE', checkpoint='ckp/dalle_dvae.pth'),
         palette=palette,
         num_classes=num_classes,
-        upsample_factor=2,
-        temperature=0.01)
+        upsample_factor=upsample,
+        test_scores='one_hot')
     tests = cfg.data.test if isinstance(cfg.data.test, list) else [
         cfg.data.test
     ]
@@ -251,14 +295,20 @@ def test_tiny_ftw_trains_only_the_learned_inverse(name):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     k = cfg.model.decode_head.num_classes
     log_vars = train_two_steps(cfg, model, batch(k))
-    assert 'decode.loss_inverse' in log_vars
+    assert 'decode.loss_ce' in log_vars
     check_ddp_ready(cfg, model, trainable)
+    params = {n for n, _ in model.named_parameters()}
     for key, value in model.state_dict().items():
         inverse = key.startswith(tuple(f'decode_head.{m}.' for m in INVERSE))
         if key.endswith('.weight') and inverse:
             assert not torch.equal(value, before[key]), key
-        elif not inverse:
+        elif not inverse and key in params:
             assert torch.equal(value, before[key]), key
+    # The frozen head runs in train mode, as the authors': its BN layers
+    # use batch statistics and update their running statistics.
+    assert not torch.equal(
+        model.state_dict()['decode_head.fusion_conv.bn.running_mean'],
+        before['decode_head.fusion_conv.bn.running_mean'])
 
 
 @pytest.mark.parametrize('name', RECON)

@@ -23,11 +23,13 @@ PUBLISHED = {
         'gss-ft-w_r101_768x768_80k_40k_cityscapes',
         'gss-ft-w_swin-l_768x768_80k_40k_cityscapes',
         'dalle_reconstruction_cityscapes',
+        'dalle_reconstruction-2x_cityscapes',
     ],
     'ade20k': [
         'gss-ff_swin-l_512x512_160k_ade20k',
         'gss-ft-w_swin-l_512x512_160k_ade20k',
         'dalle_reconstruction_ade20k',
+        'dalle_reconstruction-2x_ade20k',
     ],
     'mseg': [
         'gss-ff_hrnet-w48_512x512_160k_mseg',
@@ -97,8 +99,9 @@ def shrink(cfg):
         return cfg
     model.pretrained = None
     head = model.decode_head
+    widths = _tiny_backbone(model.backbone)
     head.update(
-        in_channels=_tiny_backbone(model.backbone),
+        in_channels=[widths[i] for i in head.in_index],
         channels=8,
         indice_seg_channel=16,
         indice_cls_channel=16,

@@ -163,8 +163,8 @@ def test_mseg_train_config():
     assert times == TRAIN_DATASETS
     for d in cfg.data.train:
         types = [t.type for t in d.dataset.pipeline]
-        assert types.index(
-            'MapLabelsToUniversal') == types.index('LoadAnnotations') + 1
+        # After the crop, as the authors' ToUniversalLabel.
+        assert types.index('MapLabelsToUniversal') == types.index('Pad') + 1
     assert cfg.data.test.type == 'MSegTestSuite'
     assert [d.dataset_name
             for d in cfg.data.test.datasets] == list(TEST_DATASETS)

@@ -89,9 +89,11 @@ def test_token_targets_by_hand():
     gt[0, 0, 0, 5:8] = 8
     # patch (1,0) fully ignored; patch (1,1): top-left sky
     gt[0, 0, 4, 4] = 0
-    pixel_logits = torch.zeros(1, K, 2, 2)
+    labels = head.tokenizer_labels(gt, (2, 2))
+    assert torch.equal(labels, gt[:, 0])  # 4× tokenizer: no upsampling
+    pixel_logits = torch.zeros(1, K, 8, 8)
     pixel_logits[:, 5] = 1.0    # the aux head says "tree" everywhere
-    tokens = head.token_targets(gt, pixel_logits, (2, 2))
+    tokens = head.token_targets(labels, pixel_logits)
     # (0,1): the ignored top-left pixel is filled with the aux argmax (5);
     # (1,0): every pixel ignored -> token ignore index = vocabulary size.
     expected = torch.tensor([[[3, 5], [K, 0]]])
@@ -136,7 +138,7 @@ def test_ff_overfits_one_batch():
 def test_ftw_trains_only_the_learnable_inverse():
     torch.manual_seed(0)
     cfg = tiny_cfg('GSSFTWHead', post_seg_channel=16, post_swin_depth=1,
-                   post_swin_num_heads=2)
+                   post_swin_num_heads=2, frozen_mode='eval')
     cfg.backbone.update(frozen_stages=4, norm_eval=True)
     model = build(cfg)
     model.train()
@@ -151,7 +153,7 @@ def test_ftw_trains_only_the_learnable_inverse():
         optimizer.zero_grad()
         outputs['loss'].backward()
         optimizer.step()
-    assert set(outputs['log_vars']) >= {'decode.loss_inverse'}
+    assert set(outputs['log_vars']) >= {'decode.loss_ce', 'decode.acc_seg'}
     inverse = ('decode_head.projection', 'decode_head.post_transformer_block',
                'decode_head.post_swin_ln', 'decode_head.cls_segmap')
     changed = {k for k, v in model.state_dict().items()
@@ -185,20 +187,24 @@ def test_whole_and_slide_inference():
     torch.testing.assert_close(slide.sum(1), torch.ones(1, 32, 32))
 
 
-def test_released_checkpoint_layout_loads():
-    """The authors' key layout (dVAE under ``d_vae.``) loads without
-    missing or unexpected keys."""
+def test_released_ftw_checkpoint_layout_loads():
+    """The authors' released FT-W layout loads strictly: an FF state dict
+    (dVAE under ``d_vae.``, auxiliary pixel head included, as their merge
+    script keeps it) plus the X⁻¹ keys; the pixel head is dropped."""
     from mmcv.runner import load_state_dict
     dalle = dict(type='DalleDVAE', n_hid=16, vocab_size=32, n_init=8,
                  checkpoint=None)
-    cfg = tiny_cfg('GSSFTWHead', tokenizer=dalle, post_seg_channel=16,
-                   post_swin_depth=1, post_swin_num_heads=2)
     torch.manual_seed(0)
-    source = build(cfg)
+    ff = build(tiny_cfg(tokenizer=dalle))
+    ftw_cfg = tiny_cfg('GSSFTWHead', tokenizer=dalle, post_seg_channel=16,
+                       post_swin_depth=1, post_swin_num_heads=2)
+    source = build(ftw_cfg)
     released = {
         k.replace('decode_head.tokenizer.', 'decode_head.d_vae.'): v
-        for k, v in source.state_dict().items()
+        for k, v in ff.state_dict().items()
     }
+    released.update((k, v) for k, v in source.state_dict().items()
+                    if k not in ff.state_dict())
     names = {k.split('.')[1] for k in released if k.startswith('decode_')}
     assert names >= {
         'convs', 'fusion_conv', 'transformer_block', 'swin_ln',
@@ -206,13 +212,13 @@ def test_released_checkpoint_layout_loads():
         'conv_seg_pixel', 'd_vae', 'projection', 'post_transformer_block',
         'post_swin_ln', 'cls_segmap'
     }
-    assert any(k.startswith('decode_head.d_vae.encoder.blocks.')
-               for k in released)
+    assert 'decode_head.cls_segmap.conv.weight' in released
     torch.manual_seed(1)
-    target = build(cfg)
-    load_state_dict(target, released, strict=True)
-    for key, value in source.state_dict().items():
-        assert torch.equal(target.state_dict()[key], value), key
+    target = build(ftw_cfg)
+    load_state_dict(target, dict(released), strict=True)
+    for key, value in target.state_dict().items():
+        old = key.replace('decode_head.tokenizer.', 'decode_head.d_vae.')
+        assert torch.equal(value, released[old]), key
 
 
 def test_aug_test_averages_flipped_views():

@@ -262,3 +262,22 @@ def test_codec_module():
         MaskigeCodec('cityscapes', num_classes=20)
     with pytest.raises(ValueError, match='pass the same value to both'):
         MaskigeCodec(dict(colors=RGB.numpy(), ignore_index=-1))
+
+
+def test_one_hot_is_the_nearest_class_colour_never_ignore():
+    """The authors' X⁻¹: one-hot of the nearest class colour; a pixel of
+    the ignore colour still gets its nearest class."""
+    codec = MaskigeCodec('ade20k', num_classes=150)
+    gen = torch.Generator().manual_seed(0)
+    maskige = torch.rand(2, 3, 9, 7, generator=gen)
+    maskige[0, :, 0, 0] = codec.ignore_color.float() / 255
+    scores = codec.one_hot(maskige)
+    assert scores.shape == (2, 150, 9, 7)
+    assert torch.equal(scores.sum(1), torch.ones(2, 9, 7))
+    labels = scores.argmax(1)
+    expected = maskige_to_labels(maskige, codec.colors, method='matmul')
+    assert torch.equal(labels, expected)
+    dist = ((maskige[:, None] * 255 - codec.colors.double()[None, :, :, None,
+                                                            None])**2).sum(2)
+    assert torch.equal(labels, dist.argmin(1))
+    assert labels[0, 0, 0] < 150

@@ -7,6 +7,7 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from mmseg.models import build_segmentor
 import torch.nn.functional as F
 
 from gss.maskige import MaskigeCodec, maskige_to_labels
@@ -241,8 +242,9 @@ def test_loads_stage1_checkpoint_and_reports_bad_files(tmp_path):
 def test_reconstruction_eval_matches_hand_computation(street_data, tmp_path):
     tool = load_tool('test')
     cfg = osp.join(ROOT, 'tests', 'configs', 'patch_reconstruction.py')
-    ckpt = str(tmp_path / 'empty.pth')
-    torch.save({'state_dict': {}}, ckpt)
+    ckpt = str(tmp_path / 'patch.pth')
+    model = build_segmentor(mmcv.Config.fromfile(cfg).model)
+    torch.save({'state_dict': model.state_dict()}, ckpt)
     tool.main([
         cfg, ckpt, '--eval', 'mIoU', '--work-dir', str(tmp_path),
         '--cfg-options', f'data.test.data_root={street_data}'

@@ -10,7 +10,10 @@ model = dict(
         post_seg_channel=64,
         post_swin_depth=1,
         post_swin_num_heads=4,
-        post_swin_window_size=7))
+        post_swin_window_size=7,
+        # The project's CPU models: 4× FFN, frozen part in eval mode.
+        post_swin_mlp_ratio=4,
+        frozen_mode='eval'))
 load_from = 'work_dirs/gss-ff_effnet-lite0_camvid/latest.pth'
 # The X⁻¹'s window attention runs at full crop resolution, the costliest
 # part on a CPU: batch 2 of the same 256×256 crops, 300 iterations.

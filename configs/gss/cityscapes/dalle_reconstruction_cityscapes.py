@@ -3,8 +3,8 @@
 #   python tools/test.py \
 #       configs/gss/cityscapes/dalle_reconstruction_cityscapes.py \
 #       ckp/dalle_dvae.pth --eval mIoU
-# Labels are reconstructed at the full 1024×2048, i.e. a 2048×4096 maskige
-# through the dVAE: this needs a large GPU (see docs/model_zoo.md).
+# Labels are reconstructed at the full 1024×2048 (a 1024×2048 maskige
+# through the dVAE, tokens on the 1/8 grid), as in the authors' protocol.
 _base_ = [
     '../_base_/models/dalle_reconstruction.py',
     '../_base_/datasets/cityscapes_768x768.py', '../_base_/default_runtime.py'
@@ -19,8 +19,7 @@ test_pipeline = [
         img_scale=(2048, 1024),
         flip=False,
         transforms=[
-            dict(type='Resize', keep_ratio=True),
-            dict(type='RandomFlip'),
+            dict(type='Resize', keep_ratio=False),
             dict(type='ImageToTensor', keys=['img']),
             dict(type='ToTensor', keys=['gt_semantic_seg']),
             dict(type='Collect', keys=['img', 'gt_semantic_seg']),

@@ -1,18 +1,31 @@
-# GSS-FT-W (stage I'): learn X⁻¹ for 40k iterations on top of the frozen
-# GSS-FF R101 model, which is loaded from its checkpoint (train the FF config
-# first, or pass --load-from). Only X⁻¹ (1×1 conv 3→128, one shifted-window
-# block, 4 heads, window 7, LN, 1×1 conv → classes) trains; backbone and FF
-# head are frozen. Paper: 78.46 mIoU.
+# GSS-FT-W (stage I') on the frozen GSS-FF R101 Cityscapes model: one
+# shifted-window block in X⁻¹; AdamW lr 1.5e-3, batch 2 × 8 GPUs and 80k
+# iterations, as in the authors' config (the "40k" of the name
+# notwithstanding). Paper: 78.46 mIoU.
+# The learnable X⁻¹ of the authors' GenerativeSegHeadFTW (1×1 ConvModule
+# 3→128, shifted-window blocks with 4 heads, window 7 and a 2× FFN, LN, 1×1
+# conv → classes) runs on the maskige decoded at 2× from the predicted
+# tokens. The FF part gets no gradients but runs in the model's mode, as in
+# the authors' training (frozen_mode='train'); it has no auxiliary pixel
+# head (released FT-W checkpoints that hold one load: those keys are
+# dropped). Start from the FF checkpoint: train the FF config first or pass
+# --load-from.
 _base_ = './gss-ff_r101_768x768_80k_cityscapes.py'
 model = dict(
-    backbone=dict(frozen_stages=4, norm_eval=True),
+    pretrained=None,  # the backbone comes from the FF checkpoint
+    backbone=dict(frozen_stages=4),
     decode_head=dict(
         type='GSSFTWHead',
+        pixel_head=None,
         post_seg_channel=128,
         post_swin_depth=1,
         post_swin_num_heads=4,
-        post_swin_window_size=7))
+        post_swin_window_size=7,
+        post_swin_mlp_ratio=2,
+        frozen_mode='train',
+        loss_decode=dict(
+            type='CrossEntropyLoss',
+            loss_weight=1.0,
+            avg_non_ignore=True,
+            loss_name='loss_ce')))
 load_from = 'work_dirs/gss-ff_r101_768x768_80k_cityscapes/latest.pth'
-runner = dict(max_iters=40000)
-checkpoint_config = dict(interval=4000)
-evaluation = dict(interval=4000)

@@ -12,6 +12,11 @@ from mmcv.cnn import ConvModule, build_norm_layer
 from ...maskige import MaskigeCodec, upsample_labels
 from .mla import build_mla, mla_forward, windowed_attention
 
+#: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
+INVERSE_SCORES = ('one_hot', 'soft')
+#: Where X⁻¹ runs: on the decoded maskige, or on it resized to the input.
+INVERSE_RESOLUTIONS = ('decoded', 'input')
+
 
 @HEADS.register_module()
 class GSSFFHead(BaseDecodeHead):
@@ -19,39 +24,56 @@ class GSSFFHead(BaseDecodeHead):
 
     Training::
 
-        GT labels ─(ignored pixels ← aux-head argmax)─ ×s upsample ─X→
+        GT labels ─×s upsample─ (ignored pixels ← aux-head argmax) ─X→
             maskige ─tokenizer.encode→ target tokens (no grad)
         backbone levels ─MLA─ Swin blocks ─ LN ─ 1×1 convs → token logits
-        loss = 0.8·CE(token logits, target tokens) + 0.2·CE(aux, GT)
+        loss = 0.8·CE(token logits, target tokens) + 0.2·CE(aux, GT ×s)
 
-    Inference: argmax tokens ─tokenizer.decode→ maskige ─X⁻¹→ class scores
-    ``-‖x - palette_k‖² / T`` (softmax-able, so whole/slide/aug test of
-    ``EncoderDecoder`` average them meaningfully).
+    Inference: argmax tokens ─tokenizer.decode→ maskige ─X⁻¹→ class scores.
+    As in the authors' code, X⁻¹ runs on the maskige at the resolution the
+    tokenizer decodes it (``inverse_resolution='decoded'``: 2× the input
+    for the 8× DALL·E dVAE) and returns the one-hot of the nearest palette
+    colour (``inverse_scores='one_hot'``); ``EncoderDecoder`` then resizes
+    and, in sliding-window mode, averages those one-hots.
 
     Token logits live on the grid of input level ``indice_channel_index``
     (stride ``token_stride``, 4 for the usual backbones); labels are
-    upsampled by ``tokenizer.downsample / token_stride`` before encoding so
-    that the token grid matches (2× for the 8× DALL·E dVAE, 1× for a 4×
-    maskige VQ-VAE). A token whose whole input patch is ignored gets the
-    ignore index ``num_tokens``.
+    upsampled by ``s = tokenizer.downsample / token_stride`` before encoding
+    so that the token grid matches (2× for the 8× dVAE, 1× for a 4× maskige
+    VQ-VAE); the auxiliary loss is taken at that resolution too. A token
+    whose whole input patch is ignored gets the ignore index
+    ``num_tokens``.
 
     Args:
         tokenizer (dict): Tokenizer config; frozen here.
         palette (str | list | dict): Maskige palette (``Palette.build``).
-        indice_channel_index (int): Input level the tokens are predicted at.
+        indice_channel_index (int): Index, in the transformed inputs, of the
+            level the tokens are predicted at.
         token_stride (int): Stride of that level w.r.t. the input image.
         indice_seg_channel (int): Channels after the MLA fusion (Swin width).
         indice_cls_channel (int): Channels before the token classifier.
         swin_depth (int): Shifted-window blocks after the fusion.
         swin_num_heads (int): Attention heads of those blocks.
         swin_window_size (int): Window size of those blocks.
-        pixel_head (str): ``'separate'``: the auxiliary pixel head has its
-            own MLA; ``'shared'``: it reads the token branch's fusion output
-            (the lighter variant of the authors' MSeg GSS-FF models).
+        swin_mlp_ratio (int): FFN width of those blocks over their width
+            (2 in the authors' heads).
+        pixel_head (str | None): ``'separate'``: the auxiliary pixel head
+            has its own MLA; ``'shared'``: it reads the token branch's
+            fusion output (the authors' MSeg GSS-FF models); None: no
+            auxiliary head (GSS-FT-W, which does not train the FF part).
         loss_token (dict): Token loss (weight 0.8 in GSS); its ignore index
             is the vocabulary size.
-        loss_decode (dict): Auxiliary pixel-head loss (weight 0.2 in GSS).
-        temperature (float): T of the training-free X⁻¹ scores.
+        loss_decode (dict | list[dict]): Auxiliary pixel-head loss (weight
+            0.2 in GSS).
+        inverse_scores (str): ``'one_hot'`` (the authors' X⁻¹: one-hot of
+            the nearest colour) or ``'soft'`` (``-‖x - palette_k‖² / T``,
+            which sliding windows and test-time augmentation average as
+            scores rather than votes).
+        inverse_resolution (str): ``'decoded'`` (the authors') or
+            ``'input'``: resize the decoded maskige to the network input
+            first, so X⁻¹ holds K maps of the input size, not of 4× its
+            area.
+        temperature (float): T of the ``'soft'`` scores.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
@@ -67,6 +89,7 @@ class GSSFFHead(BaseDecodeHead):
                  swin_depth=2,
                  swin_num_heads=16,
                  swin_window_size=7,
+                 swin_mlp_ratio=2,
                  pixel_head='separate',
                  loss_token=dict(
                      type='CrossEntropyLoss', loss_weight=0.8,
@@ -74,13 +97,22 @@ class GSSFFHead(BaseDecodeHead):
                  loss_decode=dict(
                      type='CrossEntropyLoss', loss_weight=0.2,
                      avg_non_ignore=True, loss_name='loss_pixel'),
+                 inverse_scores='one_hot',
+                 inverse_resolution='decoded',
                  temperature=0.01,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(loss_decode=loss_decode, **kwargs)
-        if pixel_head not in ('separate', 'shared'):
-            raise ValueError("pixel_head must be 'separate' or 'shared', got "
-                             f'{pixel_head!r}')
+        if pixel_head not in ('separate', 'shared', None):
+            raise ValueError("pixel_head must be 'separate', 'shared' or "
+                             f'None, got {pixel_head!r}')
+        if inverse_scores not in INVERSE_SCORES:
+            raise ValueError(f'inverse_scores must be one of '
+                             f'{INVERSE_SCORES}, got {inverse_scores!r}')
+        if inverse_resolution not in INVERSE_RESOLUTIONS:
+            raise ValueError(f'inverse_resolution must be one of '
+                             f'{INVERSE_RESOLUTIONS}, got '
+                             f'{inverse_resolution!r}')
         self.tokenizer = MODELS.build(tokenizer)
         self.tokenizer.freeze()
         if self.tokenizer.downsample % token_stride:
@@ -91,6 +123,8 @@ class GSSFFHead(BaseDecodeHead):
         self.token_stride = token_stride
         self.codec = MaskigeCodec(palette, self.num_classes,
                                   self.ignore_index)
+        self.inverse_scores = inverse_scores
+        self.inverse_resolution = inverse_resolution
         self.temperature = temperature
         self.indice_channel_index = indice_channel_index
         self.pixel_head = pixel_head
@@ -104,7 +138,7 @@ class GSSFFHead(BaseDecodeHead):
         self.transformer_block = SwinBlockSequence(
             embed_dims=indice_seg_channel,
             num_heads=swin_num_heads,
-            feedforward_channels=4 * indice_seg_channel,
+            feedforward_channels=swin_mlp_ratio * indice_seg_channel,
             depth=swin_depth,
             window_size=swin_window_size)
         self.swin_ln = build_norm_layer(dict(type='LN'),
@@ -121,7 +155,7 @@ class GSSFFHead(BaseDecodeHead):
                 **conv_kwargs)
             self.conv_seg_pixel = nn.Conv2d(self.channels, self.num_classes,
                                             1)
-        else:
+        elif pixel_head == 'shared':
             self.conv_seg_pixel = nn.Conv2d(indice_seg_channel,
                                             self.num_classes, 1)
 
@@ -174,54 +208,73 @@ class GSSFFHead(BaseDecodeHead):
             inputs (list[Tensor]): Backbone levels.
 
         Returns:
-            tuple[Tensor, Tensor]: token logits (B, num_tokens, h, w) and
-            pixel logits (B, K, h, w) on the grid of the token level.
+            tuple[Tensor, Tensor | None]: token logits (B, num_tokens, h, w)
+            and pixel logits (B, K, h, w) on the grid of the token level
+            (None without an auxiliary head).
         """
         inputs = self._transform_inputs(inputs)
         fused = self._fuse(inputs)
-        return self.token_logits(fused), self.pixel_logits(inputs, fused)
+        pixel = None if self.pixel_head is None else self.pixel_logits(
+            inputs, fused)
+        return self.token_logits(fused), pixel
 
-    @torch.no_grad()
-    def token_targets(self, gt_semantic_seg, pixel_logits, grid_size):
-        """Tokens of the ground-truth maskige.
+    def tokenizer_labels(self, gt_semantic_seg, grid_size):
+        """Ground truth at the tokenizer's input resolution.
 
         Args:
             gt_semantic_seg (Tensor): (B, 1, H, W) labels.
-            pixel_logits (Tensor): (B, K, h', w') auxiliary logits; their
-                argmax fills the ignored pixels before encoding.
             grid_size (tuple[int]): (h, w) of the token logits.
 
         Returns:
-            Tensor: (B, h, w) long target tokens; ``num_tokens`` where the
-            whole patch of a token is ignored.
+            Tensor: (B, s·h·token_stride, s·w·token_stride) long labels:
+            cropped/padded (ignored) so that token patches tile them, then
+            upsampled (one-hot, bilinear, argmax) by ``s``.
         """
         labels = gt_semantic_seg[:, 0].long()
-        h, w = grid_size
-        size = (h * self.token_stride, w * self.token_stride)
-        # Crop/pad the labels so that the token patches tile them exactly.
-        labels = F.pad(labels, (0, max(size[1] - labels.shape[2], 0), 0,
-                                max(size[0] - labels.shape[1], 0)),
-                       value=self.ignore_index)[:, :size[0], :size[1]]
-        ignored = labels == self.ignore_index
-        if ignored.any():
-            fill = resize(pixel_logits.float(), size=size, mode='bilinear',
-                          align_corners=self.align_corners).argmax(1)
-            labels = torch.where(ignored, fill, labels)
+        h, w = (n * self.token_stride for n in grid_size)
+        labels = F.pad(labels, (0, max(w - labels.shape[2], 0), 0,
+                                max(h - labels.shape[1], 0)),
+                       value=self.ignore_index)[:, :h, :w]
         if self.label_upsample > 1:
             labels = upsample_labels(labels, self.label_upsample,
                                      self.num_classes, self.ignore_index)
+        return labels
+
+    @torch.no_grad()
+    def token_targets(self, labels, pixel_logits):
+        """Tokens of the ground-truth maskige.
+
+        Args:
+            labels (Tensor): (B, H, W) labels at the tokenizer's input
+                resolution (:meth:`tokenizer_labels`).
+            pixel_logits (Tensor): (B, K, H, W) auxiliary logits at that
+                resolution; their argmax fills the ignored pixels.
+
+        Returns:
+            Tensor: (B, H / d, W / d) long target tokens (d the tokenizer's
+            downsampling); ``num_tokens`` where a token's whole patch is
+            ignored.
+        """
+        ignored = labels == self.ignore_index
+        if ignored.any():
+            labels = torch.where(ignored, pixel_logits.argmax(1), labels)
         tokens = self.tokenizer.encode(self.codec.encode(labels))
-        patch_labelled = F.max_pool2d((~ignored).float()[:, None],
-                                      self.token_stride)[:, 0] > 0
+        patch_labelled = F.max_pool2d(
+            (~ignored).float()[:, None], self.tokenizer.downsample)[:, 0] > 0
         return tokens.masked_fill(~patch_labelled, self.tokenizer.num_tokens)
 
     def forward_train(self, inputs, img_metas, gt_semantic_seg, train_cfg):
         token_logits, pixel_logits = self(inputs)
-        targets = self.token_targets(gt_semantic_seg, pixel_logits,
-                                     token_logits.shape[2:])
-        losses = self.losses(pixel_logits, gt_semantic_seg)
+        labels = self.tokenizer_labels(gt_semantic_seg,
+                                       token_logits.shape[2:])
+        pixel_logits = resize(pixel_logits, size=labels.shape[1:],
+                              mode='bilinear',
+                              align_corners=self.align_corners)
+        losses = self.losses(pixel_logits, labels[:, None])
         losses['acc_pixel'] = losses.pop('acc_seg')
-        losses.update(self.token_losses(token_logits, targets))
+        losses.update(
+            self.token_losses(token_logits,
+                              self.token_targets(labels, pixel_logits)))
         return losses
 
     def token_losses(self, token_logits, targets):
@@ -237,25 +290,48 @@ class GSSFFHead(BaseDecodeHead):
             accuracy(logits, targets, ignore_index=ignore)
         }
 
-    def decode_tokens(self, token_logits, size):
+    def decode_tokens(self, token_logits, size=None):
         """Decoded maskige of the most likely tokens.
 
         Args:
             token_logits (Tensor): (B, num_tokens, h, w).
-            size (tuple[int]): Output size (the network input size).
+            size (tuple[int], optional): Resize the maskige to this size;
+                None keeps the tokenizer's output resolution.
 
         Returns:
-            Tensor: (B, 3, *size) maskige in [0, 1].
+            Tensor: (B, 3, H, W) maskige in [0, 1].
         """
         maskige = self.tokenizer.decode(token_logits.argmax(1))
-        # Resampling the 3-channel maskige (not K-channel scores) keeps the
-        # memory of X⁻¹ at the input resolution.
+        if size is None or tuple(size) == tuple(maskige.shape[2:]):
+            return maskige
         return resize(maskige, size=size, mode='bilinear',
                       align_corners=self.align_corners)
 
+    def predicted_maskige(self, inputs):
+        """Maskige decoded from the predicted tokens, where X⁻¹ reads it.
+
+        Args:
+            inputs (list[Tensor]): Backbone levels.
+
+        Returns:
+            Tensor: (B, 3, H, W) maskige in [0, 1], at the tokenizer's
+            output resolution or, with ``inverse_resolution='input'``, at
+            the network input's (token grid × ``token_stride``).
+        """
+        inputs = self._transform_inputs(inputs)
+        token_logits = self.token_logits(self._fuse(inputs))
+        size = None
+        if self.inverse_resolution == 'input':
+            size = [s * self.token_stride for s in token_logits.shape[2:]]
+        return self.decode_tokens(token_logits, size)
+
+    def inverse(self, maskige):
+        """Training-free X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) scores."""
+        if self.inverse_scores == 'soft':
+            return self.codec.scores(maskige) / self.temperature
+        return self.codec.one_hot(maskige)
+
     def forward_test(self, inputs, img_metas, test_cfg):
-        """Class scores (B, K, h·stride, w·stride) for ``EncoderDecoder``."""
-        token_logits, _ = self(inputs)
-        size = [s * self.token_stride for s in token_logits.shape[2:]]
-        maskige = self.decode_tokens(token_logits, size)
-        return self.codec.scores(maskige) / self.temperature
+        """Class scores (B, K, H, W) for ``EncoderDecoder``, which resizes
+        them to the input."""
+        return self.inverse(self.predicted_maskige(inputs))

@@ -1,14 +1,14 @@
 """GSS-FT-W: a learnable X⁻¹ on top of a frozen GSS-FF model (stage I')."""
 import torch
-import torch.nn as nn
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.backbones.swin import SwinBlockSequence
-from mmseg.models.builder import HEADS, build_loss
-from mmseg.models.losses import accuracy
-from mmseg.ops import resize
+from mmseg.models.builder import HEADS
 
 from .gss_ff_head import GSSFFHead
 from .mla import windowed_attention
+
+#: How the frozen GSS-FF part runs while X⁻¹ trains.
+FROZEN_MODES = ('train', 'eval')
 
 
 @HEADS.register_module()
@@ -16,22 +16,33 @@ class GSSFTWHead(GSSFFHead):
     """GSS-FF whose maskige→class map is learned (the paper's FT-W).
 
     Everything inherited from :class:`GSSFFHead` (MLA, token classifier,
-    auxiliary head, tokenizer) is frozen and kept in eval mode; the backbone
-    must be frozen in the config (``frozen_stages``, ``norm_eval=True``).
-    Only the learnable X⁻¹ trains, on maskiges decoded from the *predicted*
-    tokens::
+    tokenizer) is frozen: it runs without gradients, and the backbone must
+    be frozen in the config (``frozen_stages``). Only the learnable X⁻¹
+    trains, on maskiges decoded from the *predicted* tokens, at the
+    resolution the tokenizer decodes them (2× the input for DALL·E)::
 
         1×1 ConvModule 3→C ─ shifted-window block(s) ─ LN ─ 1×1 conv → K
 
+    There is no auxiliary pixel head: ``loss_decode`` is the loss of the
+    learnable X⁻¹, taken after resizing its logits to the ground truth.
     Start from a GSS-FF checkpoint with ``--load-from``.
 
     Args:
         post_seg_channel (int): Width C of the learnable X⁻¹.
-        post_swin_depth (int): Its shifted-window blocks (1 or 2 in GSS).
+        post_swin_depth (int): Its shifted-window blocks (1 for Cityscapes,
+            2 for ADE20K and MSeg in the authors' models).
         post_swin_num_heads (int): Attention heads (4 in GSS).
         post_swin_window_size (int): Window size (7 in GSS).
-        loss_inverse (dict): Loss of the learnable X⁻¹ (CE, weight 1.0).
-        **kwargs: :class:`GSSFFHead` arguments.
+        post_swin_mlp_ratio (int): FFN width over C (2 in GSS).
+        frozen_mode (str): ``'train'`` (the authors'): the frozen part
+            follows the model's mode, so during training its BN layers use
+            batch statistics (and update their running statistics) and its
+            dropout is active, still without gradients; ``'eval'``: it
+            always runs as at test time.
+        loss_decode (dict | list[dict]): Loss(es) of the learnable X⁻¹
+            (CE, weight 1.0).
+        **kwargs: :class:`GSSFFHead` arguments; ``pixel_head`` must be
+            None (left out, it defaults to None here).
     """
 
     def __init__(self,
@@ -39,11 +50,22 @@ class GSSFTWHead(GSSFFHead):
                  post_swin_depth=1,
                  post_swin_num_heads=4,
                  post_swin_window_size=7,
-                 loss_inverse=dict(
+                 post_swin_mlp_ratio=2,
+                 frozen_mode='train',
+                 loss_decode=dict(
                      type='CrossEntropyLoss', loss_weight=1.0,
-                     avg_non_ignore=True, loss_name='loss_inverse'),
+                     avg_non_ignore=True, loss_name='loss_ce'),
+                 pixel_head=None,
                  **kwargs):
-        super().__init__(**kwargs)
+        if pixel_head is not None:
+            raise ValueError(
+                'GSS-FT-W has no auxiliary pixel head: set '
+                f'decode_head.pixel_head=None (got {pixel_head!r})')
+        if frozen_mode not in FROZEN_MODES:
+            raise ValueError(f'frozen_mode must be one of {FROZEN_MODES}, '
+                             f'got {frozen_mode!r}')
+        super().__init__(pixel_head=None, loss_decode=loss_decode, **kwargs)
+        self.frozen_mode = frozen_mode
         for param in self.parameters():
             param.requires_grad = False
         self.projection = ConvModule(
@@ -52,13 +74,29 @@ class GSSFTWHead(GSSFFHead):
         self.post_transformer_block = SwinBlockSequence(
             embed_dims=post_seg_channel,
             num_heads=post_swin_num_heads,
-            feedforward_channels=4 * post_seg_channel,
+            feedforward_channels=post_swin_mlp_ratio * post_seg_channel,
             depth=post_swin_depth,
             window_size=post_swin_window_size)
         self.post_swin_ln = build_norm_layer(dict(type='LN'),
                                              post_seg_channel)[1]
-        self.cls_segmap = nn.Conv2d(post_seg_channel, self.num_classes, 1)
-        self.loss_inverse = build_loss(loss_inverse)
+        self.cls_segmap = ConvModule(
+            post_seg_channel, self.num_classes, 1, act_cfg=None)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Released FT-W checkpoints are FF checkpoints plus the X⁻¹ (the
+        # authors' merge keeps the FF auxiliary head): drop that head.
+        for key in [k for k in state_dict if k.startswith(
+                tuple(prefix + name for name in (
+                    'convs_pixel.', 'fusion_conv_pixel.',
+                    'conv_seg_pixel.')))]:
+            state_dict.pop(key)
+        # This project's FT-W checkpoints before 0.2 had a bare conv.
+        for name in ('weight', 'bias'):
+            old = f'{prefix}cls_segmap.{name}'
+            if old in state_dict:
+                state_dict[f'{prefix}cls_segmap.conv.{name}'] = \
+                    state_dict.pop(old)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def inverse_modules(self):
         """The modules of the learnable X⁻¹ (the only ones that train)."""
@@ -66,39 +104,19 @@ class GSSFTWHead(GSSFFHead):
                 self.post_swin_ln, self.cls_segmap]
 
     def train(self, mode=True):
-        # The frozen GSS-FF part keeps its BN statistics and dropout off.
-        super().train(False)
+        super().train(mode and self.frozen_mode == 'train')
         for module in self.inverse_modules():
             module.train(mode)
         self.training = mode
         return self
 
-    def learned_inverse(self, maskige):
+    def inverse(self, maskige):
         """Learnable X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) logits."""
         x = windowed_attention(self.projection(maskige),
                                self.post_transformer_block, self.post_swin_ln)
         return self.cls_segmap(x)
 
-    @torch.no_grad()
-    def predicted_maskige(self, inputs):
-        """Maskige decoded from the frozen model's predicted tokens."""
-        inputs = self._transform_inputs(inputs)
-        token_logits = self.token_logits(self._fuse(inputs))
-        size = [s * self.token_stride for s in token_logits.shape[2:]]
-        return self.decode_tokens(token_logits, size)
-
     def forward_train(self, inputs, img_metas, gt_semantic_seg, train_cfg):
-        logits = resize(
-            self.learned_inverse(self.predicted_maskige(inputs)).float(),
-            size=gt_semantic_seg.shape[2:], mode='bilinear',
-            align_corners=self.align_corners)
-        labels = gt_semantic_seg[:, 0].long()
-        return {
-            self.loss_inverse.loss_name:
-            self.loss_inverse(logits, labels, ignore_index=self.ignore_index),
-            'acc_seg':
-            accuracy(logits, labels, ignore_index=self.ignore_index)
-        }
-
-    def forward_test(self, inputs, img_metas, test_cfg):
-        return self.learned_inverse(self.predicted_maskige(inputs))
+        with torch.no_grad():
+            maskige = self.predicted_maskige(inputs)
+        return self.losses(self.inverse(maskige), gt_semantic_seg)

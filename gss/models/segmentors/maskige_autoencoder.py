@@ -25,9 +25,13 @@ class MaskigeAutoencoder(BaseSegmentor):
         palette (str | list | dict): Maskige palette (see ``Palette.build``).
         num_classes (int): Number of classes K.
         upsample_factor (int): Labels are upsampled by this factor (one-hot,
-            bilinear, argmax) before encoding; GSS uses 2 with the 8×
-            DALL·E dVAE so that tokens lie on a 1/4 grid.
+            bilinear, argmax) before encoding. The authors' reconstruction
+            protocol encodes at 1× (DALL·E tokens on a 1/8 grid); 2× puts
+            them on the 1/4 grid GSS-FF predicts.
         temperature (float): T in the X⁻¹ logits above.
+        test_scores (str): X⁻¹ at test time: ``'soft'`` (the logits above)
+            or ``'one_hot'`` (the nearest palette colour, as the authors'
+            reconstruction evaluation does).
         ignore_index (int): Label ignored by loss and metric.
         train_cfg, test_cfg (dict, optional): Unused; mmseg signature.
     """
@@ -38,12 +42,17 @@ class MaskigeAutoencoder(BaseSegmentor):
                  num_classes,
                  upsample_factor=1,
                  temperature=0.01,
+                 test_scores='soft',
                  ignore_index=255,
                  train_cfg=None,
                  test_cfg=None,
                  pretrained=None,
                  init_cfg=None):
         super().__init__(init_cfg)
+        if test_scores not in ('soft', 'one_hot'):
+            raise ValueError("test_scores must be 'soft' or 'one_hot', got "
+                             f'{test_scores!r}')
+        self.test_scores = test_scores
         self.tokenizer = MODELS.build(tokenizer)
         self.codec = MaskigeCodec(palette, num_classes, ignore_index)
         self.num_classes = num_classes
@@ -150,7 +159,8 @@ class MaskigeAutoencoder(BaseSegmentor):
         """
         h, w = labels.shape[-2:]
         recon, _, _ = self.reconstruct(labels)
-        logits = self.class_logits(recon)
+        logits = self.codec.one_hot(recon) if self.test_scores == 'one_hot' \
+            else self.class_logits(recon)
         s = self.upsample_factor
         logits = logits[..., :h * s, :w * s]
         if s != 1:

@@ -9,19 +9,21 @@ img_norm_cfg = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 img_scale = (2048, 512)  # (w, h)
 crop_size = (512, 512)  # (h, w)
-samples_per_gpu = 2
-workers_per_gpu = 2
+samples_per_gpu = 4
+workers_per_gpu = 4
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
-    # Relabeled ids -> universal ids, by the sample's dataset_name.
-    dict(type='MapLabelsToUniversal'),
     dict(type='Resize', img_scale=img_scale, ratio_range=(0.5, 2.0)),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     dict(type='Normalize', **img_norm_cfg),
     dict(type='Pad', size=crop_size, pad_val=0, seg_pad_val=255),
+    # Relabeled ids -> universal ids, by the sample's dataset_name; after
+    # the crop, as in the authors' pipeline (cat_max_ratio counts the
+    # dataset's own classes).
+    dict(type='MapLabelsToUniversal'),
     dict(type='DefaultFormatBundle'),
     dict(type='Collect', keys=['img', 'gt_semantic_seg']),
 ]

@@ -1,13 +1,18 @@
 # GSS-FF (latent prior learning with the training-free X⁻¹), the part every
-# backbone shares: the frozen DALL·E dVAE as tokenizer (8192 tokens, 8×
-# down; labels are upsampled 2× so tokens lie on the stride-4 grid), a
-# multi-level aggregation (MLA, 384 channels per level) of the four backbone
-# levels at stride 4, shifted-window blocks (16 heads, window 7) and a token
-# classifier (512 → 2048 → 8192). Loss: 0.8 · token CE + 0.2 · auxiliary
-# pixel-head CE.
+# backbone shares, as in the authors' GenerativeSegHeadFF: the frozen DALL·E
+# dVAE as tokenizer (8192 tokens, 8× down; labels are upsampled 2× so tokens
+# lie on the stride-4 grid), a multi-level aggregation (MLA, 384 channels
+# per level) of the four backbone levels at stride 4, shifted-window blocks
+# (16 heads, window 7, FFN 2× wide) and a token classifier (512 → 2048 →
+# 8192). Loss: 0.8 · token CE + 0.2 · auxiliary pixel-head CE (at 2×).
+# X⁻¹: one-hot of the nearest palette colour of the maskige decoded at 2×.
 #
-# gss_ff_<backbone>.py adds the backbone, in_channels and swin_depth; the
-# dataset configs set num_classes, palette and test_cfg. GSSEncoderDecoder
+# The levels are read in the authors' order, in_index=[1, 0, 2, 3] (stride
+# 8 first), so that the per-level convs and the fusion conv's input blocks
+# have the layout of the released checkpoints; indice_channel_index=1 is
+# the stride-4 level in that order. gss_ff_<backbone>.py adds the backbone,
+# in_channels (in that order) and swin_depth; the dataset configs set
+# num_classes, palette and test_cfg. GSSEncoderDecoder
 # is mmseg's EncoderDecoder plus GSS panels for `tools/test.py --show-dir`.
 # The dVAE weights load from ckp/dalle_dvae.pth when training starts
 # (`bash tools/download_pretrain_vqvae.sh` writes it).
@@ -20,17 +25,20 @@ model = dict(
         tokenizer=dict(type='DalleDVAE', checkpoint='ckp/dalle_dvae.pth'),
         palette=None,  # set per dataset
         num_classes=None,  # set per dataset
-        in_index=[0, 1, 2, 3],
+        in_index=[1, 0, 2, 3],
         channels=384,
-        indice_channel_index=0,
+        indice_channel_index=1,
         token_stride=4,
         indice_seg_channel=512,
         indice_cls_channel=2048,
         swin_depth=2,
         swin_num_heads=16,
         swin_window_size=7,
+        swin_mlp_ratio=2,
         pixel_head='separate',
-        temperature=0.01,
+        inverse_scores='one_hot',
+        inverse_resolution='decoded',
+        dropout_ratio=0.1,
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_token=dict(

@@ -33,4 +33,4 @@ model = dict(
                 block='BASIC',
                 num_blocks=(4, 4, 4, 4),
                 num_channels=(48, 96, 192, 384)))),
-    decode_head=dict(in_channels=[48, 96, 192, 384], swin_depth=6))
+    decode_head=dict(in_channels=[96, 48, 192, 384], swin_depth=6))

@@ -29,6 +29,11 @@ model = dict(
         swin_depth=2,
         swin_num_heads=4,
         swin_window_size=7,
+        # The project's CPU models (not the published head): 4× FFN, and
+        # the soft X⁻¹ scores on the maskige.
+        swin_mlp_ratio=4,
+        inverse_scores='soft',
+        temperature=0.01,
         dropout_ratio=0.0,
         norm_cfg=norm_cfg,
         align_corners=False),

@@ -1,13 +1,9 @@
 # GSS-FF with a Swin-L backbone pre-trained on ImageNet-22k at 384×384
 # (window 12): levels at strides 4/8/16/32, two shifted-window blocks in the
-# head. The weights are Microsoft's swin_large_patch4_window12_384_22k.pth
-# converted to mmseg's key names (see docs/model_zoo.md), either
-#   python $MMSEG_TOOLS/model_converters/swin2mmseg.py \
-#       swin_large_patch4_window12_384_22k.pth \
-#       pretrain/swin_large_patch4_window12_384_22k.pth
-# (MMSEG_TOOLS as in docs/datasets.md) or mmseg's converted copy
-# https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/swin/swin_large_patch4_window12_384_22k_20220412-6580f57d.pth  # noqa
-# saved under the same name.
+# head. The weights are mmseg's conversion of Microsoft's
+# swin_large_patch4_window12_384_22k.pth, downloaded (and cached) by mmcv
+# like the authors' config does; offline, put the file in mmcv's cache or
+# set model.backbone.init_cfg.checkpoint to a local copy.
 _base_ = './gss_ff.py'
 model = dict(
     backbone=dict(
@@ -32,5 +28,7 @@ model = dict(
         norm_cfg=dict(type='LN', requires_grad=True),
         init_cfg=dict(
             type='Pretrained',
-            checkpoint='pretrain/swin_large_patch4_window12_384_22k.pth')),
-    decode_head=dict(in_channels=[192, 384, 768, 1536], swin_depth=2))
+            checkpoint='https://download.openmmlab.com/mmsegmentation/v0.5/'
+            'pretrain/swin/swin_large_patch4_window12_384_22k_20220412-'
+            '6580f57d.pth')),
+    decode_head=dict(in_channels=[384, 192, 768, 1536], swin_depth=2))
