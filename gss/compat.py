@@ -12,26 +12,12 @@
    reads ``_use_replicated_tensor_module``, a DDP attribute torch 2.0
    removed; :func:`patch_ddp_forward` restores its value, False.
 
-2. The pure-Python build of mmcv 1.7 (``pip install mmcv``) ships
-   ``mmcv/ops`` but not the compiled ``mmcv._ext`` extension, so
-   ``import mmcv.ops`` raises. mmsegmentation 0.30 guards every
-   ``mmcv.ops`` import except one (``mmseg/models/losses/focal_loss.py``
-   imports ``sigmoid_focal_loss``), and mmcv's own
-   ``revert_sync_batchnorm`` reads ``mmcv.ops.SyncBatchNorm`` whenever
-   ``mmcv`` has an ``ops`` attribute. When the compiled ops are missing,
-   :func:`install` puts a small stand-in ``mmcv.ops`` in place that:
-
-   * offers ``sigmoid_focal_loss`` which raises a clear error if it is
-     ever *called* (importing mmseg no longer fails; GSS never uses focal
-     loss);
-   * offers a ``SyncBatchNorm`` class that nothing instantiates, so
-     ``revert_sync_batchnorm`` only converts ``torch.nn.SyncBatchNorm``;
-   * raises ``ModuleNotFoundError`` for any other name, so mmseg's guarded
-     imports (``try: from mmcv.ops import ... except
-     ModuleNotFoundError``) behave as they do when mmcv.ops cannot be
-     imported.
-
-   With ``mmcv-full`` installed (compiled ops present) it does nothing.
+2. The pure-Python build of mmcv 1.7 (``pip install mmcv``) has no
+   compiled ops, so ``import mmcv.ops``, and with it ``import mmseg.models``,
+   fail. :func:`install` puts the stand-in ``mmcv.ops`` of the top-level
+   module :mod:`gss_mmcv_ops` in place (which the ``gss-mmcv-ops.pth``
+   startup hook installed with GSS already does for scripts that import
+   mmseg before gss). With ``mmcv-full`` installed it does nothing.
 
 3. Known-benign messages of the pinned stack, silenced by
    :func:`silence_benign_warnings` before mmcv is first imported (importing
@@ -65,12 +51,13 @@ import functools
 import importlib
 import logging
 import sys
-import types
 import warnings
 
 import numpy as np
 import torch
 import torch.distributed as dist
+
+import gss_mmcv_ops
 
 #: (message, category, module) regular expressions of the warnings that
 #: :func:`silence_benign_warnings` ignores; see the module docstring.
@@ -85,70 +72,24 @@ BENIGN_WARNINGS = (
 #: torch logger and the start of its benign message.
 BENIGN_LOG = ('torch.utils.cpp_extension', 'No CUDA runtime is found')
 
-MMCV_FULL_HINT = ('install mmcv-full==1.7.2 (see install.md, "Optional: '
-                  'mmcv-full") to use compiled mmcv ops')
-
-
-def has_compiled_ops():
-    """Return True when ``mmcv.ops`` imports (i.e. mmcv-full is installed)."""
-    try:
-        importlib.import_module('mmcv.ops')
-    except (ImportError, OSError):
-        sys.modules.pop('mmcv.ops', None)
-        return False
-    return True
-
-
-class _MissingOpsSyncBatchNorm:
-    """Placeholder for ``mmcv.ops.SyncBatchNorm``; never instantiated."""
-
-    def __init__(self, *args, **kwargs):
-        raise RuntimeError('mmcv.ops.SyncBatchNorm needs compiled mmcv ops: '
-                           f'use type="SyncBN" (torch) instead, or '
-                           f'{MMCV_FULL_HINT}.')
-
-
-def _sigmoid_focal_loss(*args, **kwargs):
-    raise RuntimeError('sigmoid_focal_loss needs compiled mmcv ops: '
-                       f'{MMCV_FULL_HINT}.')
-
-
-def _missing_op(name):
-    # Private names are probed with hasattr() by mmcv (e.g. ``_check_balance``
-    # while scanning sys.modules), which only tolerates AttributeError.
-    if name.startswith('_'):
-        raise AttributeError(name)
-    # mmseg guards these imports with ``except ModuleNotFoundError`` (a
-    # subclass of ImportError); ``from mmcv.ops import name`` propagates any
-    # non-AttributeError raised here unchanged.
-    raise ModuleNotFoundError(
-        f'mmcv.ops.{name} is unavailable: the pure-Python mmcv build has no '
-        f'compiled ops; {MMCV_FULL_HINT}.',
-        name='mmcv.ops')
-
 
 def install():
-    """Install the ``mmcv.ops`` stand-in if compiled ops are missing.
+    """Give mmcv a stand-in ``mmcv.ops`` if its compiled ops are missing.
 
     Returns:
-        bool: True if the stand-in was installed, False if mmcv-full's real
-        ops are present (nothing changed).
+        bool: True if ``mmcv.ops`` is the stand-in, False if mmcv-full's
+        real ops are in use.
     """
-    if isinstance(sys.modules.get('mmcv.ops'), types.ModuleType) and \
-            getattr(sys.modules['mmcv.ops'], '__gss_stand_in__', False):
-        return True
-    if has_compiled_ops():
-        return False
-    import mmcv
-    ops = types.ModuleType('mmcv.ops')
-    ops.__doc__ = 'GSS stand-in for mmcv.ops (pure-Python mmcv build).'
-    ops.__gss_stand_in__ = True
-    ops.sigmoid_focal_loss = _sigmoid_focal_loss
-    ops.SyncBatchNorm = _MissingOpsSyncBatchNorm
-    ops.__getattr__ = _missing_op
-    sys.modules['mmcv.ops'] = ops
-    mmcv.ops = ops
-    return True
+    gss_mmcv_ops.install_finder()
+    try:
+        ops = importlib.import_module('mmcv.ops')
+    except (ImportError, OSError):
+        # mmcv._ext is there but does not load (e.g. built for another
+        # torch): the finder let the real package fail.
+        import mmcv
+        ops = sys.modules['mmcv.ops'] = mmcv.ops = \
+            gss_mmcv_ops.build_stand_in()
+    return getattr(ops, '__gss_stand_in__', False)
 
 
 class _DropMessage(logging.Filter):

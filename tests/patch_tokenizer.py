@@ -31,3 +31,25 @@ class PatchLabelTokenizer(BaseTokenizer):
         colors = self.codec.colors.float() / 255
         maskige = torch.einsum('bnhw,nc->bchw', probs, colors)
         return F.interpolate(maskige, scale_factor=4, mode='nearest')
+
+
+@MODELS.register_module(force=True)
+class MeanPatchTokenizer(PatchLabelTokenizer):
+    """Like :class:`PatchLabelTokenizer`, but the token of a 4×4 patch is
+    the colour nearest to the patch's *mean* colour, as an encoder that
+    averages its receptive field sees it. Token K is the ignore colour."""
+
+    def __init__(self, palette='camvid', num_classes=11):
+        super().__init__(palette, num_classes)
+        self.num_tokens = num_classes + 1
+        self.colors = torch.cat(
+            [self.codec.colors, self.codec.ignore_color[None]])
+
+    def encode(self, maskige):
+        self.check_input_size(maskige)
+        return maskige_to_labels(F.avg_pool2d(maskige, 4), self.colors)
+
+    def decode_probs(self, probs):
+        maskige = torch.einsum('bnhw,nc->bchw', probs,
+                               self.colors.float() / 255)
+        return F.interpolate(maskige, scale_factor=4, mode='nearest')

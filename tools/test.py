@@ -134,6 +134,7 @@ from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E40
 
 from gss.apis import build_ddp, init_dist  # noqa: E402
 from gss.utils import UNSAFE_ENV, load_checkpoint  # noqa: E402
+from gss.utils.config_check import check_test_config  # noqa: E402
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 
@@ -159,6 +160,7 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_test_config(cfg, args.eval_options)
     setup_multi_processes(cfg)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True

@@ -100,7 +100,29 @@ from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
 
 from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
-from gss.utils import UNSAFE_ENV  # noqa: E402
+from gss.utils import UNSAFE_ENV, WeightsDownloadError  # noqa: E402
+from gss.utils.config_check import check_train_config  # noqa: E402
+
+
+def disable_persistent_workers_without_workers(data_cfg):
+    """Turn ``persistent_workers`` off wherever a loader has no workers.
+
+    mmseg's ``build_dataloader`` defaults to ``persistent_workers=True``,
+    which torch's ``DataLoader`` rejects with ``num_workers=0``; base configs
+    compute the flag when they are read, before ``--cfg-options`` changes
+    ``workers_per_gpu``.
+
+    Args:
+        data_cfg (mmcv.ConfigDict): ``cfg.data``, changed in place.
+    """
+    workers = data_cfg.get('workers_per_gpu', 2)
+    if workers == 0:
+        data_cfg.persistent_workers = False
+    for key in ('train_dataloader', 'val_dataloader'):
+        loader_cfg = data_cfg.get(key)
+        if loader_cfg is not None and \
+                loader_cfg.get('workers_per_gpu', workers) == 0:
+            loader_cfg.persistent_workers = False
 
 
 def main(argv=None):
@@ -112,8 +134,10 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_train_config(cfg)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
+    disable_persistent_workers_without_workers(cfg.data)
 
     # work_dir priority: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:
@@ -214,4 +238,8 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except WeightsDownloadError as err:
+        # The message says what to do; the traceback would bury it.
+        sys.exit(f'error: {err}')

@@ -392,6 +392,11 @@ class MSegDataset(CustomDataset):
         """Prepare the results dict; records ``dataset_name``."""
         super().pre_pipeline(results)
         results['dataset_name'] = self.dataset_name
+        if self.LABELS_ON_DISK_ARE_RELABELED:
+            # LoadAnnotations checks the ids on disk: relabeled training ids,
+            # which MapLabelsToUniversal turns into universal ones.
+            results['label_range']['num_classes'] = len(
+                get_taxonomy().dataset_classes(self.dataset_name))
 
 
 @DATASETS.register_module()

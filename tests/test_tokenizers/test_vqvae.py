@@ -306,3 +306,28 @@ def test_codes_do_not_depend_on_autocast(encoder):
     assert torch.equal(tokens_amp, tokens)
     assert decoded_amp.dtype == torch.float32
     torch.testing.assert_close(decoded_amp, decoded)
+
+
+@pytest.mark.parametrize('height, width', [(33, 45), (34, 47), (32, 41)])
+def test_reconstruction_of_sizes_that_do_not_tile(height, width):
+    """Stage I pads maps to whole token cells by repeating the border, so a
+    tokenizer that reads the mean of a cell reconstructs the last rows and
+    columns too (padding with ignore made those cells mostly ignore)."""
+    import tests.patch_tokenizer  # noqa: F401  (registers the tokenizer)
+    torch.manual_seed(0)
+    cells = torch.randint(0, 11, (2, 9, 12))
+    labels = cells.repeat_interleave(4, 1).repeat_interleave(4, 2)
+    labels = labels[:, :height, :width].contiguous()
+    stage1 = MaskigeAutoencoder(
+        tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
+        num_classes=11).eval()
+    recon, _, target = stage1.reconstruct(labels)
+    padded = (-(-height // 4) * 4, -(-width // 4) * 4)
+    assert recon.shape[-2:] == target.shape[-2:] == padded
+    # The training target ignores the padding.
+    assert (target[:, height:] == 255).all()
+    assert (target[:, :, width:] == 255).all()
+    assert torch.equal(target[:, :height, :width], labels)
+    metas = [dict(ori_shape=(height, width), flip=False)]
+    pred = np.stack(stage1.simple_test(None, metas, True, labels[:, None]))
+    np.testing.assert_array_equal(pred, labels.numpy())

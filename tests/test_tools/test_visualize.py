@@ -304,3 +304,43 @@ def test_show_result_keeps_overlay_for_other_heads(tiny_models, street_data):
     result = inference_segmentor(model, image)
     out = model.show_result(image, result, opacity=1.0)
     np.testing.assert_array_equal(out, PALETTE[result[0]][..., ::-1])
+
+
+def test_show_result_draws_the_given_image_not_the_last_one(
+        tiny_models, street_data, tmp_path):
+    """Infer f0 then f1: the panel of (f0, r0) shows f0's maskige, whether
+    the result carries its input (inference_segmentor) or not (a plain
+    list, e.g. loaded from a file: the test pipeline runs on f0)."""
+    model = load_model(*tiny_models['whole'], street_data)
+    f0, f1 = val_files(street_data)[0][:2]
+    r0 = inference_segmentor(model, f0)
+    inference_segmentor(model, f1)
+    expected = {}
+    for name, image in (('f0', f0), ('f1', f1)):
+        expected[name] = run_sample(model, image)['pred_maskige']
+    assert not np.array_equal(expected['f0'], expected['f1'])
+    for result in (r0, [r0[0]]):
+        panel = mmcv.bgr2rgb(model.show_result(f0, result))
+        tiles = np.split(panel[TITLE_HEIGHT:TITLE_HEIGHT + 64], 6, axis=1)
+        np.testing.assert_array_equal(tiles[3], expected['f0'])
+        np.testing.assert_array_equal(tiles[4], PALETTE[r0[0]])
+        np.testing.assert_array_equal(tiles[0],
+                                      mmcv.bgr2rgb(mmcv.imread(f0)))
+
+
+def test_show_result_keeps_the_out_file_format(tiny_models, street_data,
+                                               tmp_path):
+    model = load_model(*tiny_models['whole'], street_data)
+    image = val_files(street_data)[0][0]
+    result = inference_segmentor(model, image)
+    for name in ('panel.jpg', 'panel.png'):
+        canvas = model.show_result(image, result,
+                                   out_file=str(tmp_path / name))
+        written = mmcv.imread(str(tmp_path / name))
+        assert written.shape == canvas.shape
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'panel.jpg', 'panel.png']
+    with open(tmp_path / 'panel.jpg', 'rb') as f:
+        assert f.read(3) == b'\xff\xd8\xff'  # a JPEG file
+    np.testing.assert_array_equal(mmcv.imread(str(tmp_path / 'panel.png')),
+                                  canvas)

@@ -1,5 +1,8 @@
-# Load GSS so that its models/datasets are registered in mmseg (this also
-# makes mmseg's own tools work with these configs).
+# Load GSS when the config is read, so that its models/datasets are
+# registered in mmseg: mmseg's own tools and init_segmentor then work with
+# these configs. (On the pure-Python mmcv they import mmseg.apis before
+# reading any config; the gss-mmcv-ops.pth startup hook installed with GSS
+# makes that import work, see install.md.)
 custom_imports = dict(imports=['gss'], allow_failed_imports=False)
 log_config = dict(
     interval=50, hooks=[dict(type='TextLoggerHook', by_epoch=False)])

@@ -90,21 +90,28 @@ class MaskigeAutoencoder(BaseSegmentor):
     def reconstruct(self, labels):
         """Reconstruct label maps through the tokenizer.
 
+        Maps whose size does not tile into tokens are padded by repeating
+        their last row and column: a token cell that straddles the border
+        then encodes the border's classes. (Padding with the ignore label
+        made such cells mostly ignore colour, and the tokenizer got the
+        last 1-3 rows and columns wrong.)
+
         Args:
             labels (Tensor): (B, H, W) long, ``ignore_index`` allowed.
 
         Returns:
-            tuple: reconstructed maskige (B, 3, sH, sW) in [0, 1] with
-            s = ``upsample_factor``, tokenizer stats (dict), the labels
-            as encoded (B, sH, sW) — all padded so that the token grid
-            tiles; the caller crops.
+            tuple: reconstructed maskige (B, 3, sH', sW') in [0, 1] with
+            s = ``upsample_factor``, tokenizer stats (dict), the labels as
+            encoded (B, sH', sW') with ``ignore_index`` in the padding (the
+            training target) — (H', W') being (H, W) padded so that the
+            token grid tiles; the caller crops.
         """
         mult = self._multiple()
         h, w = labels.shape[-2:]
         pad_h, pad_w = (-h) % mult, (-w) % mult
         if pad_h or pad_w:
-            labels = F.pad(labels, (0, pad_w, 0, pad_h),
-                           value=self.ignore_index)
+            labels = F.pad(labels[:, None].float(), (0, pad_w, 0, pad_h),
+                           mode='replicate')[:, 0].long()
         if self.upsample_factor != 1:
             labels = upsample_labels(
                 labels, self.upsample_factor, self.num_classes,
@@ -115,6 +122,11 @@ class MaskigeAutoencoder(BaseSegmentor):
         else:
             recon, stats = self.tokenizer.decode(
                 self.tokenizer.encode(maskige)), {}
+        if pad_h or pad_w:
+            s = self.upsample_factor
+            labels = labels.clone()
+            labels[:, h * s:] = self.ignore_index
+            labels[:, :, w * s:] = self.ignore_index
         return recon, stats, labels
 
     def class_logits(self, maskige):

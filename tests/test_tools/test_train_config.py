@@ -1,0 +1,100 @@
+"""Config handling of tools/train.py and tools/test.py: misspelt keys fail
+before anything runs; data.workers_per_gpu=0 trains."""
+import glob
+import os.path as osp
+
+import mmcv
+import pytest
+from mmseg.core import EvalHook
+
+from gss.utils.config_check import (ConfigKeyError, accepted_keys,
+                                    check_train_config)
+from tests.conftest import ROOT, load_tool
+
+CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
+
+
+def data_options(root):
+    return [f'data.{split}.data_root={root}' for split in
+            ('train', 'val', 'test')]
+
+
+@pytest.mark.parametrize('option, message', [
+    ('runnner.max_iters=2', "unknown top-level key runnner (did you mean "
+     "'runner'?)"),
+    ('checkpoint_config.intervl=1', "unknown key checkpoint_config.intervl "
+     "(did you mean 'interval'?)"),
+    ('evaluation.intervl=1', "unknown key evaluation.intervl (did you mean "
+     "'interval'?)"),
+    ('log_config.intervl=1', "unknown key log_config.intervl (did you mean "
+     "'interval'?)"),
+    ('model.test_cfg.mod=whole', "unknown key model.test_cfg.mod (did you "
+     "mean 'mode'?)"),
+])
+def test_train_rejects_misspelt_keys_before_training(street_data, tmp_path,
+                                                     option, message):
+    work_dir = tmp_path / 'work'
+    with pytest.raises(ConfigKeyError) as err:
+        load_tool('train').main([
+            CFG, '--work-dir', str(work_dir), '--cfg-options', option,
+            *data_options(street_data)
+        ])
+    assert message in str(err.value)
+    assert not work_dir.exists()  # nothing was built, logged or trained
+
+
+def test_log_hook_keys_come_from_the_hook_class():
+    cfg = mmcv.Config.fromfile(CFG)
+    cfg.log_config.hooks = [dict(type='TextLoggerHook', by_epoc=False)]
+    with pytest.raises(ConfigKeyError,
+                       match=r"log_config.hooks\[0\].by_epoc \(did you mean "
+                       "'by_epoch'"):
+        check_train_config(cfg)
+
+
+def test_accepted_keys_follow_kwargs_to_the_base_class():
+    keys = accepted_keys(EvalHook)
+    # mmseg's own arguments and those of mmcv's EvalHook it forwards to.
+    assert {'pre_eval', 'efficient_test', 'interval', 'save_best'} <= keys
+    assert 'self' not in keys
+
+
+def test_every_config_passes_the_check():
+    configs = [
+        path for path in glob.glob(
+            osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+        if '_base_' not in path
+    ] + glob.glob(osp.join(ROOT, 'tests', 'configs', '*.py'))
+    assert len(configs) > 20
+    for path in configs:
+        check_train_config(mmcv.Config.fromfile(path))
+
+
+def test_test_tool_rejects_misspelt_keys_before_loading(street_data):
+    test = load_tool('test')
+    missing = '/nonexistent/checkpoint.pth'  # never reached
+    with pytest.raises(ConfigKeyError, match="did you mean 'mode'"):
+        test.main([
+            CFG, missing, '--eval', 'mIoU', '--cfg-options',
+            'model.test_cfg.mod=whole', *data_options(street_data)
+        ])
+    with pytest.raises(ConfigKeyError,
+                       match="--eval-options imgfile_prefx .*did you mean "
+                       "'imgfile_prefix'"):
+        test.main([
+            CFG, missing, '--format-only', '--eval-options',
+            'imgfile_prefx=out', '--cfg-options', *data_options(street_data)
+        ])
+
+
+def test_train_without_workers_despite_persistent_workers(
+        street_data, tmp_path):
+    # A base config computed persistent_workers=True for its 2 workers; the
+    # command line then asks for in-process loading.
+    load_tool('train').main([
+        CFG, '--work-dir',
+        str(tmp_path), '--cfg-options', 'data.workers_per_gpu=0',
+        'data.persistent_workers=True', 'runner.max_iters=1',
+        'checkpoint_config.interval=1', *data_options(street_data)
+    ])
+    assert osp.isfile(tmp_path / 'iter_1.pth')
