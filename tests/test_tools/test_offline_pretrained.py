@@ -78,6 +78,8 @@ def test_train_command_prints_only_the_message(tmp_path, street_data):
 
         torch.hub.download_url_to_file = no_network
         torch.hub.set_dir({str(tmp_path / 'hub')!r})
+        # as `python tools/train.py` puts tools/ first (for tools/_cli.py)
+        sys.path.insert(0, {osp.join(ROOT, 'tools')!r})
         sys.argv = [{osp.join(ROOT, 'tools', 'train.py')!r}, {CFG!r},
                     '--work-dir', {str(tmp_path / 'work')!r},
                     '--cfg-options', 'model.pretrained={R18}',
