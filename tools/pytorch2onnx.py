@@ -82,9 +82,9 @@ def main(argv=None):
     export_onnx(wrapper, args.output_file, shape,
                 dynamic=args.dynamic_export,
                 opset_version=args.opset_version)
-    print(f'Exported {type(model).__name__} ({wrapper.input_kind} '
-          f'{shape[0]}x{shape[1]}, {"dynamic" if args.dynamic_export else "static"} '
-          f'shape) to {args.output_file}')
+    kind = 'dynamic' if args.dynamic_export else 'static'
+    print(f'Exported {type(model).__name__} ({wrapper.input_kind} input '
+          f'{shape[0]}x{shape[1]}, {kind} shape) to {args.output_file}')
     if not args.verify:
         return None
     inputs = example_input(wrapper, shape) if args.input_img is None \

@@ -241,7 +241,8 @@ def export_onnx(wrapper, output_file, shape, dynamic=False, batch_size=1,
     dynamic_axes = {INPUT_NAME: axes, OUTPUT_NAME: axes} if dynamic else None
     with torch.no_grad(), export_friendly(), warnings.catch_warnings():
         # Tracing freezes the models' input checks (shape asserts, token
-        # range checks) to their value on the example: intended, not news.
+        # range checks) to their value on the example: intended, not news;
+        # so is the legacy exporter's deprecation notice (chosen above).
         warnings.simplefilter('ignore', torch.jit.TracerWarning)
         warnings.simplefilter('ignore', DeprecationWarning)
         torch.onnx.export(
