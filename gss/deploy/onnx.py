@@ -320,7 +320,7 @@ class ONNXRuntimeSegmentor(EncoderDecoder):
         self.session = inference_session(onnx_file)
         head = cfg.model.decode_head
         head = head[-1] if isinstance(head, (list, tuple)) else head
-        self.test_cfg = cfg.model.test_cfg
+        self.test_cfg = cfg.model.get('test_cfg') or cfg.get('test_cfg')
         self.align_corners = head.get('align_corners', False)
         self.num_classes = head.num_classes
         self.out_channels = head.num_classes

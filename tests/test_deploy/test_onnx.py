@@ -12,9 +12,10 @@ import torch
 from mmcv.cnn.utils import revert_sync_batchnorm
 from mmseg.models import build_segmentor
 
-from gss.deploy import (compare_outputs, example_input, export_onnx,
-                        export_wrapper, inference_session,
-                        require_onnxruntime)
+from gss.deploy import (ONNXRuntimeMultiDomainSegmentor,
+                        build_onnx_segmentor, compare_outputs,
+                        example_input, export_onnx, export_wrapper,
+                        inference_session, require_onnxruntime)
 from gss.utils import CheckpointMismatchError
 from tests.conftest import ROOT, load_tool
 from tests.test_configs.tiny_gss import build_tiny
@@ -167,3 +168,23 @@ def test_deploy_test_gives_the_miou_of_tools_test(mode, street_data,
     assert {k: float(v) for k, v in metric.items()} == pytest.approx(
         expected, abs=1e-6, nan_ok=True)
     assert len(glob.glob(str(show_dir / '*.png'))) == 4
+
+
+def test_mseg_graph_predicts_each_test_taxonomy(tmp_path):
+    cfg, model = build_tiny('gss-ff_hrnet-w48_512x512_160k_mseg')
+    model.eval()
+    onnx_file = str(tmp_path / 'mseg.onnx')
+    export_onnx(export_wrapper(model), onnx_file, (64, 64), dynamic=True)
+    # whole images: the tiny model's crop would be the published 768²
+    model.test_cfg = cfg.model.test_cfg = mmcv.ConfigDict(mode='whole')
+    deployed = build_onnx_segmentor(onnx_file, cfg)
+    assert isinstance(deployed, ONNXRuntimeMultiDomainSegmentor)
+    img = torch.randn(1, 3, 48, 80)
+    for name, classes in [('camvid-11', 11), ('kitti-19', 19)]:
+        meta = [dict(dataset_name=name, ori_shape=(48, 80, 3),
+                     img_shape=(48, 80, 3), flip=False)]
+        with torch.no_grad():
+            expected = model.inference(img, meta, rescale=True)
+        actual = deployed.inference(img, meta, rescale=True)
+        assert actual.shape == (1, classes, 48, 80)
+        assert torch.equal(actual.argmax(1), expected.argmax(1))
