@@ -18,6 +18,10 @@ class PatchLabelTokenizer(BaseTokenizer):
         self.codec = MaskigeCodec(palette, num_classes)
         self.dummy = torch.nn.Parameter(torch.zeros(1))
 
+    @property
+    def palette_codec(self):
+        return self.codec
+
     def encode(self, maskige):
         self.check_input_size(maskige)
         # nearest class colour, the ignore colour included

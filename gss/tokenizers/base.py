@@ -44,6 +44,12 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
         self.downsample = int(downsample)
         self.frozen = frozen
 
+    @property
+    def palette_codec(self):
+        """MaskigeCodec: the palette a tokenizer that reads classes from
+        maskiges decodes them with; None for one that reads colours."""
+        return None
+
     def check_input_size(self, maskige):
         """Raise a clear error if the maskige does not tile into tokens."""
         if maskige.dim() != 4 or maskige.shape[1] != 3:

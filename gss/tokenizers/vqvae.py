@@ -171,6 +171,12 @@ class MaskigeVQVAE(BaseTokenizer):
                 'checkpoint was trained with.')
         self.load_state_dict({k: state[k] for k in own})
 
+    @property
+    def palette_codec(self):
+        if isinstance(self.encoder, ClassPatternEncoder):
+            return self.encoder.codec
+        return None
+
     def init_weights(self):
         # Loading here (not in __init__) lets tools/test.py build the model
         # from a full GSS checkpoint without the stage-I file being present.

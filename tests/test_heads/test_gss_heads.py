@@ -100,6 +100,7 @@ def test_token_targets_by_hand():
     assert torch.equal(tokens, expected)
 
 
+@pytest.mark.slow  # an overfit run: minutes on 2 cores
 def test_ff_overfits_one_batch():
     torch.manual_seed(0)
     model = build(tiny_cfg())
@@ -265,3 +266,20 @@ def test_token_classifier_is_conv_seg_with_the_nchw_loss():
     torch.testing.assert_close(grad, expected_grad)
     torch.testing.assert_close(losses['acc_token'],
                                accuracy(reference, targets, ignore_index=K))
+
+
+def test_palette_flows_to_a_class_reading_tokenizer():
+    """The palette and K are given once, to the head: the class-pattern
+    tokenizer takes them; one configured with other colours (the CamVid
+    head with a Cityscapes tokenizer) is an error at build time."""
+    vqvae = dict(type='MaskigeVQVAE', quantizer=dict(
+        type='EMAVectorQuantizer', num_codes=16))
+    head = build(tiny_cfg(tokenizer=vqvae)).decode_head
+    codec = head.tokenizer.palette_codec
+    assert codec.num_classes == K
+    assert torch.equal(codec.colors, head.codec.colors)
+    wrong = dict(vqvae, palette='cityscapes', num_classes=19)
+    with pytest.raises(ValueError, match="palette 'cityscapes' \\(19 "
+                       "classes\\) but the model paints them with 'camvid' "
+                       "\\(11 classes\\)"):
+        build(tiny_cfg(tokenizer=wrong))

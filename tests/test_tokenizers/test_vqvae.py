@@ -177,6 +177,7 @@ def _toy_fit(vq, codec, labels, steps):
     return losses, acc, tokens, stats
 
 
+@pytest.mark.slow  # an overfit run: minutes on 2 cores
 def test_codebook_stays_used_on_toy_overfit():
     """Conv encoder + FSQ on random label maps: reconstruction improves and
     many codes stay in use (no collapse)."""

@@ -3,13 +3,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.backbones.swin import SwinBlockSequence
-from mmseg.models.builder import HEADS, MODELS, build_loss
+from mmseg.models.builder import HEADS, build_loss
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.losses import accuracy
 from mmseg.ops import resize
 from mmcv.cnn import ConvModule, build_norm_layer
 
 from ...maskige import MaskigeCodec, upsample_labels
+from ...tokenizers import build_tokenizer
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
@@ -45,7 +46,8 @@ class GSSFFHead(BaseDecodeHead):
     ``num_tokens``.
 
     Args:
-        tokenizer (dict): Tokenizer config; frozen here.
+        tokenizer (dict): Tokenizer config; frozen here. A tokenizer that
+            reads classes takes ``palette`` and ``num_classes`` from here.
         palette (str | list | dict): Maskige palette (``Palette.build``).
         indice_channel_index (int): Index, in the transformed inputs, of the
             level the tokens are predicted at.
@@ -113,7 +115,9 @@ class GSSFFHead(BaseDecodeHead):
             raise ValueError(f'inverse_resolution must be one of '
                              f'{INVERSE_RESOLUTIONS}, got '
                              f'{inverse_resolution!r}')
-        self.tokenizer = MODELS.build(tokenizer)
+        self.codec = MaskigeCodec(palette, self.num_classes,
+                                  self.ignore_index)
+        self.tokenizer = build_tokenizer(tokenizer, self.codec)
         self.tokenizer.freeze()
         if self.tokenizer.downsample % token_stride:
             raise ValueError(
@@ -121,8 +125,6 @@ class GSSFFHead(BaseDecodeHead):
                 f'multiple of token_stride {token_stride}')
         self.label_upsample = self.tokenizer.downsample // token_stride
         self.token_stride = token_stride
-        self.codec = MaskigeCodec(palette, self.num_classes,
-                                  self.ignore_index)
         self.inverse_scores = inverse_scores
         self.inverse_resolution = inverse_resolution
         self.temperature = temperature

@@ -1,12 +1,13 @@
 """Stage I as an mmseg segmentor: train and evaluate a maskige tokenizer."""
 import torch
 import torch.nn.functional as F
-from mmseg.models.builder import MODELS, SEGMENTORS
+from mmseg.models.builder import SEGMENTORS
 from mmseg.models.losses import accuracy
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.ops import resize
 
 from ...maskige import MaskigeCodec, upsample_labels
+from ...tokenizers import build_tokenizer
 
 
 @SEGMENTORS.register_module()
@@ -54,8 +55,8 @@ class MaskigeAutoencoder(BaseSegmentor):
             raise ValueError("test_scores must be 'soft' or 'one_hot', got "
                              f'{test_scores!r}')
         self.test_scores = test_scores
-        self.tokenizer = MODELS.build(tokenizer)
         self.codec = MaskigeCodec(palette, num_classes, ignore_index)
+        self.tokenizer = build_tokenizer(tokenizer, self.codec)
         self.num_classes = num_classes
         self.upsample_factor = upsample_factor
         self.temperature = temperature
