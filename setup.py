@@ -64,6 +64,7 @@ setup(
     extras_require={
         'tests': read_requirements('requirements/tests.txt'),
         'optional': read_requirements('requirements/optional.txt'),
+        'deploy': read_requirements('requirements/deploy.txt'),
     },
     zip_safe=False,
 )

@@ -123,7 +123,8 @@ def labels_to_maskige(labels,
     _check_label_range(labels, num_classes, ignore_index)
     index = labels.long()
     ignored = labels == ignore_index
-    if ignored.any():
+    # An exported graph must handle ignored pixels whatever the example.
+    if torch.onnx.is_in_onnx_export() or ignored.any():
         if ignore_color is None:
             raise ValueError(f'labels contain ignore_index={ignore_index} '
                              'but no ignore_color was given')
@@ -333,6 +334,12 @@ def _linear_argmin(maskige, weight, bias):
         Tensor: (B, H, W) long.
     """
     batch, _, height, width = maskige.shape
+    if torch.onnx.is_in_onnx_export():
+        # All pixels in one block: the chunk loop below would be unrolled
+        # for the example input's size and batch. Same (P, K) layout.
+        scores = torch.matmul(maskige.flatten(2).transpose(1, 2),
+                              weight.T) + bias
+        return scores.argmin(dim=2).reshape(batch, height, width)
     pixels = maskige.reshape(batch, 3, -1)
     out = torch.empty(batch, height * width, dtype=torch.long,
                       device=maskige.device)

@@ -1,4 +1,5 @@
 """Stage I as an mmseg segmentor: train and evaluate a maskige tokenizer."""
+import torch
 import torch.nn.functional as F
 from mmseg.models.builder import SEGMENTORS
 from mmseg.models.losses import accuracy
@@ -109,7 +110,8 @@ class MaskigeAutoencoder(BaseSegmentor):
         mult = self._multiple()
         h, w = labels.shape[-2:]
         pad_h, pad_w = (-h) % mult, (-w) % mult
-        if pad_h or pad_w:
+        # Exported graphs always pad (by 0 where the size tiles).
+        if pad_h or pad_w or torch.onnx.is_in_onnx_export():
             labels = F.pad(labels[:, None].float(), (0, pad_w, 0, pad_h),
                            mode='replicate')[:, 0].long()
         if self.upsample_factor != 1:
