@@ -3,6 +3,7 @@ unmodified mmseg-0.x-style script that imports mmseg.apis before reading a
 config works thanks to the gss-mmcv-ops.pth startup hook (gss_mmcv_ops)."""
 import os
 import os.path as osp
+import site
 import subprocess
 import sys
 import textwrap
@@ -46,7 +47,7 @@ def site_dir(tmp_path_factory):
     return folder
 
 
-def run_script(site, street_data, tmp_path):
+def run_script(site_folder, street_data, tmp_path):
     script = tmp_path / 'mmseg_demo.py'
     script.write_text(MMSEG_SCRIPT)
     cfg = mmcv.Config.fromfile(CFG)
@@ -54,13 +55,18 @@ def run_script(site, street_data, tmp_path):
     save_checkpoint(build_segmentor(cfg.model), checkpoint,
                     meta=dict(CLASSES=('a', ) * 11, PALETTE=[[0, 0, 0]] * 11))
     image = sorted(os.listdir(osp.join(street_data, 'val')))[0]
-    # Python processes site-packages with site.addsitedir at startup.
+    # Python processes site-packages with site.addsitedir at startup. The
+    # child starts without it (-S) and gets this environment's packages as
+    # plain paths, so that only ``site``'s .pth files run: an installed GSS
+    # (whose own hook would mask the control below) is not seen.
     launcher = ('import runpy, site, sys; site.addsitedir(sys.argv[1]); '
-                'sys.argv = sys.argv[2:]; '
+                'sys.path.extend(sys.argv[2].split(":")); '
+                'sys.argv = sys.argv[3:]; '
                 'runpy.run_path(sys.argv[0], run_name="__main__")')
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    packages = ':'.join(p for p in site.getsitepackages() if osp.isdir(p))
     return subprocess.run([
-        sys.executable, '-c', launcher, site,
+        sys.executable, '-S', '-c', launcher, site_folder, packages,
         str(script), CFG, checkpoint,
         osp.join(street_data, 'val', image)
     ], cwd=str(tmp_path), env=env, capture_output=True, text=True,
