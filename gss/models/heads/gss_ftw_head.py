@@ -2,11 +2,11 @@
 import torch
 import torch.nn as nn
 from mmcv.cnn import ConvModule, build_norm_layer
-from mmseg.models.backbones.swin import SwinBlockSequence
 from mmseg.models.builder import HEADS, build_loss
 from mmseg.models.losses import accuracy
 from mmseg.ops import resize
 
+from ..utils import FastSwinBlockSequence
 from .gss_ff_head import GSSFFHead
 from .mla import windowed_attention
 
@@ -49,7 +49,7 @@ class GSSFTWHead(GSSFFHead):
         self.projection = ConvModule(
             3, post_seg_channel, 1, conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
-        self.post_transformer_block = SwinBlockSequence(
+        self.post_transformer_block = FastSwinBlockSequence(
             embed_dims=post_seg_channel,
             num_heads=post_swin_num_heads,
             feedforward_channels=4 * post_seg_channel,

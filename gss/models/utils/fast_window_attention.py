@@ -1,0 +1,72 @@
+"""mmseg's shifted-window blocks with a fused attention kernel.
+
+GSS-FT-W's learnable X⁻¹ runs a shifted-window block on every pixel of the
+input, so its window attention dominates the model's inference time.
+mmseg's ``WindowMSA`` materialises, scales, biases and softmaxes the
+(windows, heads, N, N) attention matrix in separate passes over memory;
+:class:`FastWindowMSA` hands the same computation to
+``F.scaled_dot_product_attention`` (a fused kernel on the CPU and on CUDA).
+Parameters, buffers, their names and initialisation are mmseg's, so
+released checkpoints (``...blocks.N.attn.w_msa.qkv.weight``, ...) load
+unchanged and fp32 outputs match mmseg's to float rounding.
+"""
+import torch.nn.functional as F
+from mmseg.models.backbones.swin import SwinBlockSequence, WindowMSA
+
+
+class FastWindowMSA(WindowMSA):
+    """``WindowMSA`` computed with ``F.scaled_dot_product_attention``.
+
+    Same arguments, parameters and outputs as mmseg's ``WindowMSA``.
+    """
+
+    def forward(self, x, mask=None):
+        """Window attention with relative position bias.
+
+        Args:
+            x (Tensor): (num_windows * B, N, C) tokens of each window,
+                N = window height × width.
+            mask (Tensor, optional): (num_windows, N, N) additive mask of
+                the shifted windows, values in (-inf, 0].
+
+        Returns:
+            Tensor: (num_windows * B, N, C).
+        """
+        b, n, c = x.shape
+        heads = self.num_heads
+        # (3, B', heads, N, C / heads) views of one qkv matmul
+        q, k, v = self.qkv(x).view(b, n, 3, heads,
+                                   c // heads).permute(2, 0, 3, 1, 4)
+        bias = self.relative_position_bias_table[
+            self.relative_position_index.view(-1)].view(n, n, heads)
+        bias = bias.permute(2, 0, 1)  # (heads, N, N)
+        if mask is not None:
+            # windows of one image share the mask of their position
+            windows = mask.shape[0]
+            q, k, v = (t.unflatten(0, (b // windows, windows))
+                       for t in (q, k, v))
+            bias = bias + mask.unsqueeze(1)  # (num_windows, heads, N, N)
+        out = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=bias.to(q.dtype),
+            dropout_p=self.attn_drop.p if self.training else 0.,
+            scale=self.scale)
+        out = out.reshape(b, heads, n, c // heads).transpose(1, 2)
+        return self.proj_drop(self.proj(out.reshape(b, n, c)))
+
+
+class FastSwinBlockSequence(SwinBlockSequence):
+    """mmseg's ``SwinBlockSequence`` whose window attention is
+    :class:`FastWindowMSA`.
+
+    Takes ``SwinBlockSequence``'s arguments. The blocks are built by mmseg
+    and their ``WindowMSA`` modules are given the fast forward afterwards:
+    the parameters, their random initialisation and the state-dict keys are
+    exactly mmseg's.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for block in self.blocks:
+            # Rebuilding the module would draw new random weights and
+            # change every later initialisation of a seeded run.
+            block.attn.w_msa.__class__ = FastWindowMSA
