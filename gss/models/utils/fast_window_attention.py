@@ -39,19 +39,20 @@ class FastWindowMSA(WindowMSA):
                                    c // heads).permute(2, 0, 3, 1, 4)
         bias = self.relative_position_bias_table[
             self.relative_position_index.view(-1)].view(n, n, heads)
-        bias = bias.permute(2, 0, 1)  # (heads, N, N)
+        # A 4-D mask lets torch pick its fused (flash) CPU kernel; with a
+        # 3-D one it falls back to the unfused math.
+        bias = bias.permute(2, 0, 1).unsqueeze(0)  # (1, heads, N, N)
         if mask is not None:
-            # windows of one image share the mask of their position
+            # window w of every image gets mask[w]: a view for one image
             windows = mask.shape[0]
-            q, k, v = (t.unflatten(0, (b // windows, windows))
-                       for t in (q, k, v))
-            bias = bias + mask.unsqueeze(1)  # (num_windows, heads, N, N)
+            bias = (bias + mask.unsqueeze(1)).expand(
+                b // windows, -1, -1, -1, -1).reshape(b, heads, n, n)
         out = F.scaled_dot_product_attention(
             q, k, v, attn_mask=bias.to(q.dtype),
             dropout_p=self.attn_drop.p if self.training else 0.,
             scale=self.scale)
-        out = out.reshape(b, heads, n, c // heads).transpose(1, 2)
-        return self.proj_drop(self.proj(out.reshape(b, n, c)))
+        out = out.transpose(1, 2).reshape(b, n, c)
+        return self.proj_drop(self.proj(out))
 
 
 class FastSwinBlockSequence(SwinBlockSequence):
