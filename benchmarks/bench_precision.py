@@ -5,12 +5,19 @@ the config's crops and the inference of one CamVid-sized frame (360×480,
 ``whole`` test) for the CamVid setting (b) models: UPerNet, GSS-FF and
 GSS-FT-W on EfficientNet-Lite0. Each precision is a copy of one model
 (same weights) wrapped as ``cpu_bf16 = dict(channels_last=...)`` does
-(:func:`gss.apis.wrap_cpu_bf16_model`). The variants are interleaved in
-every round, so machine noise hits all of them alike; speed-ups are the
-median over rounds of each round's fp32 / variant time ratio.
+(:func:`gss.apis.wrap_cpu_bf16_model`); the GSS models also run in fp32
+with mmseg's own ``WindowMSA`` instead of
+:class:`gss.models.utils.FastWindowMSA`. Every (model, precision) pair runs
+once per round, so machine noise hits all of them alike; speed-ups and the
+inference time relative to UPerNet are medians over rounds of each round's
+ratio.
 
     python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
-        [--repeats 5] [--profile gss-ft-w]
+        [--repeats 5] [--clock wall|cpu] [--profile gss-ft-w]
+
+``--clock cpu`` times the CPU seconds of this process instead of the wall
+clock: with ``OMP_NUM_THREADS=1`` on a machine shared with other jobs that
+is the cost of each step itself, whatever the others do.
 
 ``--profile NAME`` instead prints where the inference time of that model
 goes, per operator, for each precision.
@@ -33,8 +40,10 @@ import torch  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmcv.runner import build_optimizer  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
+from mmseg.models.backbones.swin import WindowMSA  # noqa: E402
 
 from gss.apis import wrap_cpu_bf16_model  # noqa: E402
+from gss.models.utils import FastWindowMSA  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
@@ -50,7 +59,11 @@ VARIANTS = {
     'bf16': dict(channels_last=False),
     'bf16 + channels-last': dict(channels_last=True),
 }
+# GSS models also run with mmseg's own window attention, as before
+# FastWindowMSA.
+STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
 FRAME = (360, 480)  # CamVid (h, w)
+CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 
 
 def meta(h, w):
@@ -76,8 +89,17 @@ def build_variants(config):
         model = copy.deepcopy(base)
         if bf16_cfg is not None:
             wrap_cpu_bf16_model(model, **bf16_cfg)
-        variants[name] = (model, build_optimizer(model, cfg.optimizer))
-    return cfg, variants
+        variants[name] = model
+    if any(isinstance(m, FastWindowMSA) for m in base.modules()):
+        stock = copy.deepcopy(base)
+        for module in stock.modules():
+            if isinstance(module, FastWindowMSA):
+                module.__class__ = WindowMSA
+        variants[STOCK_ATTENTION] = stock
+    return cfg, {
+        name: (model, build_optimizer(model, cfg.optimizer))
+        for name, model in variants.items()
+    }
 
 
 def train_step(model, optimizer, data):
@@ -88,7 +110,6 @@ def train_step(model, optimizer, data):
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    return float(loss)
 
 
 @torch.no_grad()
@@ -98,46 +119,86 @@ def inference(model, img):
                  return_loss=False)
 
 
-def timed(fn, *args):
-    start = time.perf_counter()
+def timed(fn, *args, clock=time.perf_counter):
+    start = clock()
     fn(*args)
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def bench_model(config, repeats):
-    """Per-variant train-step and inference times of one config.
-
-    Returns:
-        dict: mode -> variant -> list of seconds (one per round).
-    """
-    cfg, variants = build_variants(config)
+def train_batch(cfg):
+    """A batch of random crops of the config's size, some pixels ignored."""
     batch, (h, w) = cfg.data.samples_per_gpu, cfg.crop_size
     labels = torch.randint(0, cfg.model.decode_head.num_classes,
                            (batch, 1, h, w))
     labels[:, :, :h // 10] = 255
-    data = dict(img=torch.randn(batch, 3, h, w),
+    return dict(img=torch.randn(batch, 3, h, w),
                 img_metas=[meta(h, w)] * batch, gt_semantic_seg=labels)
+
+
+def bench(models, repeats, clock=time.perf_counter):
+    """Train-step and inference times of every model and precision.
+
+    All (model, precision) pairs run once per round, so that machine noise
+    hits them alike and cross-model ratios are measured side by side too.
+
+    Args:
+        models (list[str]): Keys of ``MODELS``.
+        repeats (int): Timed rounds, after one warm-up round.
+        clock (callable): ``time.perf_counter`` (wall clock) or
+            ``time.process_time`` (CPU time of this process: on a machine
+            shared with other jobs it counts only this model's work, if
+            there is one thread to count).
+
+    Returns:
+        dict: key -> dict(batch, crop, train, inference), the last two
+        mapping precision -> list of seconds (one per round).
+    """
+    runs = {}
+    for key in models:
+        cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]))
+        runs[key] = dict(variants=variants, data=train_batch(cfg),
+                         batch=cfg.data.samples_per_gpu,
+                         crop=list(cfg.crop_size), train={}, inference={})
     img = torch.randn(1, 3, *FRAME)
-    times = dict(train={}, inference={})
     for rep in range(repeats + 1):  # the first round warms up
-        for name, (model, optimizer) in variants.items():
-            step = timed(train_step, model, optimizer, data)
-            infer = timed(inference, model, img)
-            if rep:
-                times['train'].setdefault(name, []).append(step)
-                times['inference'].setdefault(name, []).append(infer)
-    return dict(times, batch=batch, crop=[h, w])
+        for run in runs.values():
+            for name, (model, optimizer) in run['variants'].items():
+                step = timed(train_step, model, optimizer, run['data'],
+                             clock=clock)
+                infer = timed(inference, model, img, clock=clock)
+                if rep:
+                    run['train'].setdefault(name, []).append(step)
+                    run['inference'].setdefault(name, []).append(infer)
+    return runs
 
 
-def summarise(times):
-    """Median seconds and median per-round speed-up over fp32."""
-    base = times['fp32']
-    return {
-        name: dict(
-            seconds=statistics.median(t),
-            speedup=statistics.median(b / v for b, v in zip(base, t)))
-        for name, t in times.items()
-    }
+def median_ratio(base, times):
+    return statistics.median(b / t for b, t in zip(base, times))
+
+
+def summarise(times, upernet=None):
+    """Median seconds and median per-round ratios.
+
+    Args:
+        times (dict): precision -> seconds per round of one model.
+        upernet (dict, optional): the same for UPerNet's inference.
+
+    Returns:
+        dict: precision -> ``seconds``, ``speedup`` (over this model's
+        fp32) and, given ``upernet``, ``x_upernet_fp32`` (time / UPerNet's
+        fp32 time) and ``x_upernet`` (time / UPerNet's time in the same
+        precision; fp32 for the mmseg-attention variant).
+    """
+    summary = {}
+    for name, t in times.items():
+        summary[name] = dict(seconds=statistics.median(t),
+                             speedup=median_ratio(times['fp32'], t))
+        if upernet is not None:
+            same = upernet.get(name, upernet['fp32'])
+            summary[name].update(
+                x_upernet_fp32=1 / median_ratio(upernet['fp32'], t),
+                x_upernet=1 / median_ratio(same, t))
+    return summary
 
 
 def profile(config, rows=15):
@@ -158,6 +219,7 @@ def main():
     parser.add_argument('--models', nargs='+', choices=list(MODELS),
                         default=list(MODELS))
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--clock', choices=list(CLOCKS), default='wall')
     parser.add_argument('--profile', choices=list(MODELS))
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_precision.json'))
@@ -165,27 +227,33 @@ def main():
     if args.profile:
         profile(osp.join(CONFIGS, MODELS[args.profile][1]))
         return
-    results = {}
-    for key in args.models:
-        title, config = MODELS[key]
-        run = bench_model(osp.join(CONFIGS, config), args.repeats)
-        results[key] = dict(
-            model=title, config=osp.join('configs', 'gss', 'camvid', config),
-            batch=run['batch'], crop=run['crop'],
-            train=summarise(run['train']),
-            inference=summarise(run['inference']))
-    print(f'{"model":10s} {"precision":22s} {"train s/step":>12s} '
-          f'{"speed-up":>9s} {"infer s/img":>12s} {"speed-up":>9s}')
+    runs = bench(args.models, args.repeats, CLOCKS[args.clock])
+    # inference is also compared with UPerNet's, round by round
+    upernet = runs['upernet']['inference'] if 'upernet' in runs else None
+    results = {
+        key: dict(model=MODELS[key][0],
+                  config=osp.join('configs', 'gss', 'camvid', MODELS[key][1]),
+                  batch=run['batch'], crop=run['crop'],
+                  train=summarise(run['train']),
+                  inference=summarise(run['inference'], upernet))
+        for key, run in runs.items()
+    }
+    print(f'{"model":9s} {"precision":22s} {"train s":>8s} {"speed-up":>8s} '
+          f'{"infer s":>8s} {"speed-up":>8s} {"×UPerNet":>8s} '
+          f'{"×UPerNet fp32":>13s}')
     for res in results.values():
-        for name in VARIANTS:
-            train, infer = res['train'][name], res['inference'][name]
-            print(f'{res["model"]:10s} {name:22s} {train["seconds"]:12.3f} '
-                  f'{train["speedup"]:8.2f}x {infer["seconds"]:12.3f} '
-                  f'{infer["speedup"]:8.2f}x')
+        for name, train in res['train'].items():
+            infer = res['inference'][name]
+            print(f'{res["model"]:9s} {name:22s} {train["seconds"]:8.3f} '
+                  f'{train["speedup"]:7.2f}x {infer["seconds"]:8.3f} '
+                  f'{infer["speedup"]:7.2f}x '
+                  f'{infer.get("x_upernet", float("nan")):7.2f}x '
+                  f'{infer.get("x_upernet_fp32", float("nan")):12.2f}x')
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(dict(models=results, frame=list(FRAME),
-                       repeats=args.repeats, torch=torch.__version__,
+                       repeats=args.repeats, clock=args.clock,
+                       torch=torch.__version__,
                        threads=torch.get_num_threads(),
                        machine=platform.processor() or platform.machine()),
                   f, indent=2)
