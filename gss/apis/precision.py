@@ -25,11 +25,13 @@ class CPUBf16Autocast:
         self._contexts = []
 
     def enter(self, module, args):
+        """Forward pre-hook: enter autocast (``module``, ``args`` unused)."""
         context = torch.autocast('cpu', dtype=torch.bfloat16)
         context.__enter__()
         self._contexts.append(context)
 
     def exit(self, module, args, output):
+        """Forward hook: leave the innermost autocast context."""
         self._contexts.pop().__exit__(None, None, None)
 
 
@@ -37,9 +39,10 @@ def wrap_cpu_bf16_model(model, channels_last=True):
     """Run ``model``'s forward in bfloat16 autocast on the CPU.
 
     Convolutions and matmuls of the forward run in bf16 (AMX / AVX512-BF16
-    kernels); autocast keeps losses, reductions and normalisation
-    statistics in fp32, and the tokenizers compute their codes in fp32
-    under it. The parameters (master weights), gradients, optimizer state
+    kernels) and their outputs stay bf16 through the element-wise layers;
+    losses (cross-entropy is on autocast's fp32 list) and batch-norm
+    statistics stay fp32, and the project's tokenizers compute their codes
+    in fp32 under it. The parameters (master weights), gradients, optimizer state
     and checkpoints stay fp32; the backward pass runs outside autocast,
     in the dtypes the forward recorded. No loss scaling is needed: bf16 has
     fp32's exponent range.
