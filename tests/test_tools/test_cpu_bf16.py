@@ -51,8 +51,6 @@ def test_training_in_bf16_lowers_the_loss(trained):
     assert len(losses) == ITERS
     first, last = losses[:4], losses[-4:]
     assert sum(last) < 0.9 * sum(first), losses
-    with open(glob.glob(osp.join(trained, '*[0-9].log'))[0]) as f:
-        assert 'CPU bf16 autocast' in f.read()
 
 
 def test_checkpoint_is_fp32_and_reloads(trained, street_data, tmp_path,
@@ -61,6 +59,10 @@ def test_checkpoint_is_fp32_and_reloads(trained, street_data, tmp_path,
     ckpt = torch.load(path, weights_only=False)
     floats = [v for v in ckpt['state_dict'].values() if v.is_floating_point()]
     assert floats and all(v.dtype == torch.float32 for v in floats)
+    # the tool trained the wrapped model: 3×3 weights saved channels-last
+    stem = ckpt['state_dict']['backbone.stem.0.weight']
+    assert stem.is_contiguous(memory_format=torch.channels_last)
+    assert not stem.is_contiguous()
     for state in ckpt['optimizer']['state'].values():
         assert state['exp_avg'].dtype == torch.float32
     # Into a plain fp32 model, every key matching ...

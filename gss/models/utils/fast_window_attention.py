@@ -10,8 +10,41 @@ Parameters, buffers, their names and initialisation are mmseg's, so
 released checkpoints (``...blocks.N.attn.w_msa.qkv.weight``, ...) load
 unchanged and fp32 outputs match mmseg's to float rounding.
 """
+import torch
 import torch.nn.functional as F
 from mmseg.models.backbones.swin import SwinBlockSequence, WindowMSA
+from torch.utils.flop_counter import (flop_registry, register_flop_formula,
+                                      sdpa_backward_flop_count,
+                                      sdpa_flop_count)
+
+aten = torch.ops.aten
+
+
+def cpu_flash_attention_flop(query_shape, key_shape, value_shape, *args,
+                             out_shape=None, **kwargs):
+    """FLOPs of torch's fused CPU attention kernel, as torch counts its
+    CUDA ones (the q·kᵀ and attn·v products)."""
+    return sdpa_flop_count(query_shape, key_shape, value_shape)
+
+
+def cpu_flash_attention_backward_flop(grad_out_shape, query_shape,
+                                      key_shape, value_shape, *args,
+                                      out_shape=None, **kwargs):
+    """FLOPs of the backward of torch's fused CPU attention kernel."""
+    return sdpa_backward_flop_count(grad_out_shape, query_shape, key_shape,
+                                    value_shape)
+
+
+# torch's FlopCounterMode (tools/get_flops.py --device cpu) has no formula
+# for the CPU kernel and would count FastWindowMSA's attention as 0 FLOPs;
+# on the meta device the same call decomposes into counted matmuls.
+for _op, _formula in (
+        (aten._scaled_dot_product_flash_attention_for_cpu,
+         cpu_flash_attention_flop),
+        (aten._scaled_dot_product_flash_attention_for_cpu_backward,
+         cpu_flash_attention_backward_flop)):
+    if _op not in flop_registry:
+        register_flop_formula(_op)(_formula)
 
 
 class FastWindowMSA(WindowMSA):
