@@ -11,16 +11,11 @@ from mmcv.runner import load_checkpoint
 from mmseg.models import build_segmentor
 
 from gss.apis import apply_cpu_bf16, wrap_cpu_bf16_model
-from tests.conftest import ROOT, load_tool
+from tests.conftest import ROOT, data_options, load_tool
 from tests.test_configs.tiny_gss import batch, load
 
 CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
 ITERS = 16
-
-
-def data_options(root):
-    return [f'data.{split}.data_root={root}' for split in
-            ('train', 'val', 'test')]
 
 
 @pytest.fixture(scope='module')
