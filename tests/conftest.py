@@ -35,6 +35,12 @@ def pytest_runtest_setup(item):
     compat.silence_benign_warnings()
 
 
+def data_options(root):
+    """``--cfg-options`` that point a config's splits at ``root``."""
+    return [f'data.{split}.data_root={root}' for split in
+            ('train', 'val', 'test')]
+
+
 @pytest.fixture(scope='session')
 def street_data(tmp_path_factory):
     """A small generated street-scene dataset (SegNet layout), 64×64."""

@@ -99,7 +99,8 @@ from mmseg.datasets import build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
 
-from gss.apis import init_dist, use_cpu_ddp_in_mmseg  # noqa: E402
+from gss.apis import (apply_cpu_bf16, init_dist,  # noqa: E402
+                      use_cpu_ddp_in_mmseg)
 from gss.utils import UNSAFE_ENV, WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
 
@@ -207,6 +208,8 @@ def main(argv=None):
                         'CUDA).')
         model = revert_sync_batchnorm(model)
 
+    if apply_cpu_bf16(model, cfg, cfg.device):
+        logger.info(f'CPU bf16 autocast: {cfg.cpu_bf16}')
     logger.info(model, extra=FILE_ONLY)
     # Backbones such as mmseg's Swin apply frozen_stages in train(); do it
     # before DDP registers which parameters need gradients.

@@ -11,17 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import ROOT, load_tool
+from tests.conftest import ROOT, data_options, load_tool
 
 CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
 DET_CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn_deterministic.py')
 DIST_CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn_dist.py')
-
-
-
-def data_options(root):
-    return [f'data.{split}.data_root={root}' for split in
-            ('train', 'val', 'test')]
 
 
 @pytest.fixture(scope='module')

@@ -2,7 +2,6 @@
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmseg.models.backbones.swin import SwinBlockSequence
 from mmseg.models.builder import HEADS, build_loss
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.losses import accuracy
@@ -11,6 +10,7 @@ from mmcv.cnn import ConvModule, build_norm_layer
 
 from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
+from ..utils import FastSwinBlockSequence
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
@@ -137,7 +137,7 @@ class GSSFFHead(BaseDecodeHead):
         self.convs, self.fusion_conv = build_mla(
             self.in_channels, self.channels, indice_seg_channel,
             **conv_kwargs)
-        self.transformer_block = SwinBlockSequence(
+        self.transformer_block = FastSwinBlockSequence(
             embed_dims=indice_seg_channel,
             num_heads=swin_num_heads,
             feedforward_channels=swin_mlp_ratio * indice_seg_channel,

@@ -1,9 +1,9 @@
 """GSS-FT-W: a learnable X⁻¹ on top of a frozen GSS-FF model (stage I')."""
 import torch
 from mmcv.cnn import ConvModule, build_norm_layer
-from mmseg.models.backbones.swin import SwinBlockSequence
 from mmseg.models.builder import HEADS
 
+from ..utils import FastSwinBlockSequence
 from .gss_ff_head import GSSFFHead
 from .mla import windowed_attention
 
@@ -71,7 +71,7 @@ class GSSFTWHead(GSSFFHead):
         self.projection = ConvModule(
             3, post_seg_channel, 1, conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
-        self.post_transformer_block = SwinBlockSequence(
+        self.post_transformer_block = FastSwinBlockSequence(
             embed_dims=post_seg_channel,
             num_heads=post_swin_num_heads,
             feedforward_channels=post_swin_mlp_ratio * post_seg_channel,

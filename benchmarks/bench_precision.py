@@ -1,0 +1,264 @@
+"""fp32 vs bf16 vs bf16 + channels-last on the CPU, side by side.
+
+Times one training step (forward, loss, backward, AdamW step) on a batch of
+the config's crops and the inference of one CamVid-sized frame (360×480,
+``whole`` test) for the CamVid setting (b) models: UPerNet, GSS-FF and
+GSS-FT-W on EfficientNet-Lite0. Each precision is a copy of one model
+(same weights) wrapped as ``cpu_bf16 = dict(channels_last=...)`` does
+(:func:`gss.apis.wrap_cpu_bf16_model`); the GSS models also run in fp32
+with mmseg's own ``WindowMSA`` instead of
+:class:`gss.models.utils.FastWindowMSA`. Every (model, precision) pair runs
+once per round, so machine noise hits all of them alike; speed-ups and the
+inference time relative to UPerNet are medians over rounds of each round's
+ratio.
+
+    python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
+        [--repeats 5] [--clock wall|cpu] [--profile gss-ft-w]
+
+``--clock cpu`` times the CPU seconds of this process instead of the wall
+clock: with ``OMP_NUM_THREADS=1`` on a machine shared with other jobs that
+is the cost of each step itself, whatever the others do.
+
+``--profile NAME`` instead prints where the inference time of that model
+goes, per operator, for each precision.
+"""
+import argparse
+import copy
+import json
+import os
+import os.path as osp
+import platform
+import statistics
+import sys
+import time
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import gss  # noqa: E402,F401
+import mmcv  # noqa: E402
+import torch  # noqa: E402
+from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
+from mmcv.runner import build_optimizer  # noqa: E402
+from mmseg.models import build_segmentor  # noqa: E402
+from mmseg.models.backbones.swin import WindowMSA  # noqa: E402
+
+from gss.apis import wrap_cpu_bf16_model  # noqa: E402
+from gss.models.utils import FastWindowMSA  # noqa: E402
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+RESULTS = osp.join(ROOT, 'benchmarks', 'results')
+CONFIGS = osp.join(ROOT, 'configs', 'gss', 'camvid')
+MODELS = {
+    'upernet': ('UPerNet', 'upernet_effnet-lite0_camvid.py'),
+    'gss-ff': ('GSS-FF', 'gss-ff_effnet-lite0_camvid.py'),
+    'gss-ft-w': ('GSS-FT-W', 'gss-ft-w_effnet-lite0_camvid.py'),
+}
+# name -> keyword arguments of wrap_cpu_bf16_model (None: plain fp32)
+VARIANTS = {
+    'fp32': None,
+    'bf16': dict(channels_last=False),
+    'bf16 + channels-last': dict(channels_last=True),
+}
+# GSS models also run with mmseg's own window attention, as before
+# FastWindowMSA.
+STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
+FRAME = (360, 480)  # CamVid (h, w)
+CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
+
+
+def meta(h, w):
+    return dict(ori_shape=(h, w, 3), img_shape=(h, w, 3),
+                pad_shape=(h, w, 3), scale_factor=1.0, flip=False)
+
+
+def build_variants(config):
+    """One model per precision, with the same (random) weights.
+
+    Returns:
+        tuple[mmcv.Config, dict]: the config and name -> (model, optimizer).
+    """
+    cfg = mmcv.Config.fromfile(config)
+    cfg.model.pretrained = None
+    cfg.model.backbone.pop('pretrained', None)
+    if 'tokenizer' in cfg.model.decode_head:
+        cfg.model.decode_head.tokenizer.checkpoint = None  # cost only
+    torch.manual_seed(0)
+    base = revert_sync_batchnorm(build_segmentor(cfg.model))
+    variants = {}
+    for name, bf16_cfg in VARIANTS.items():
+        model = copy.deepcopy(base)
+        if bf16_cfg is not None:
+            wrap_cpu_bf16_model(model, **bf16_cfg)
+        variants[name] = model
+    if any(isinstance(m, FastWindowMSA) for m in base.modules()):
+        stock = copy.deepcopy(base)
+        for module in stock.modules():
+            if isinstance(module, FastWindowMSA):
+                module.__class__ = WindowMSA
+        variants[STOCK_ATTENTION] = stock
+    return cfg, {
+        name: (model, build_optimizer(model, cfg.optimizer))
+        for name, model in variants.items()
+    }
+
+
+def train_step(model, optimizer, data):
+    """One iteration as mmcv's runner and OptimizerHook run it."""
+    model.train()
+    losses = model(**data)
+    loss, _ = model._parse_losses(losses)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+@torch.no_grad()
+def inference(model, img):
+    model.eval()
+    return model(img=[img], img_metas=[[meta(*img.shape[2:])]],
+                 return_loss=False)
+
+
+def timed(fn, *args, clock=time.perf_counter):
+    start = clock()
+    fn(*args)
+    return clock() - start
+
+
+def train_batch(cfg):
+    """A batch of random crops of the config's size, some pixels ignored."""
+    batch, (h, w) = cfg.data.samples_per_gpu, cfg.crop_size
+    labels = torch.randint(0, cfg.model.decode_head.num_classes,
+                           (batch, 1, h, w))
+    labels[:, :, :h // 10] = 255
+    return dict(img=torch.randn(batch, 3, h, w),
+                img_metas=[meta(h, w)] * batch, gt_semantic_seg=labels)
+
+
+def bench(models, repeats, clock=time.perf_counter):
+    """Train-step and inference times of every model and precision.
+
+    All (model, precision) pairs run once per round, so that machine noise
+    hits them alike and cross-model ratios are measured side by side too.
+
+    Args:
+        models (list[str]): Keys of ``MODELS``.
+        repeats (int): Timed rounds, after one warm-up round.
+        clock (callable): ``time.perf_counter`` (wall clock) or
+            ``time.process_time`` (CPU time of this process: on a machine
+            shared with other jobs it counts only this model's work, if
+            there is one thread to count).
+
+    Returns:
+        dict: key -> dict(batch, crop, train, inference), the last two
+        mapping precision -> list of seconds (one per round).
+    """
+    runs = {}
+    for key in models:
+        cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]))
+        runs[key] = dict(variants=variants, data=train_batch(cfg),
+                         batch=cfg.data.samples_per_gpu,
+                         crop=list(cfg.crop_size), train={}, inference={})
+    img = torch.randn(1, 3, *FRAME)
+    for rep in range(repeats + 1):  # the first round warms up
+        for run in runs.values():
+            for name, (model, optimizer) in run['variants'].items():
+                step = timed(train_step, model, optimizer, run['data'],
+                             clock=clock)
+                infer = timed(inference, model, img, clock=clock)
+                if rep:
+                    run['train'].setdefault(name, []).append(step)
+                    run['inference'].setdefault(name, []).append(infer)
+    return runs
+
+
+def median_ratio(base, times):
+    return statistics.median(b / t for b, t in zip(base, times))
+
+
+def summarise(times, upernet=None):
+    """Median seconds and median per-round ratios.
+
+    Args:
+        times (dict): precision -> seconds per round of one model.
+        upernet (dict, optional): the same for UPerNet's inference.
+
+    Returns:
+        dict: precision -> ``seconds``, ``speedup`` (over this model's
+        fp32) and, given ``upernet``, ``x_upernet_fp32`` (time / UPerNet's
+        fp32 time) and ``x_upernet`` (time / UPerNet's time in the same
+        precision; fp32 for the mmseg-attention variant).
+    """
+    summary = {}
+    for name, t in times.items():
+        summary[name] = dict(seconds=statistics.median(t),
+                             speedup=median_ratio(times['fp32'], t))
+        if upernet is not None:
+            same = upernet.get(name, upernet['fp32'])
+            summary[name].update(
+                x_upernet_fp32=1 / median_ratio(upernet['fp32'], t),
+                x_upernet=1 / median_ratio(same, t))
+    return summary
+
+
+def profile(config, rows=15):
+    """Print the operators the inference of ``config`` spends time in."""
+    _, variants = build_variants(config)
+    img = torch.randn(1, 3, *FRAME)
+    for name, (model, _) in variants.items():
+        inference(model, img)  # warm-up
+        with torch.profiler.profile() as prof:
+            inference(model, img)
+        print(f'\n== {name}')
+        print(prof.key_averages().table(sort_by='self_cpu_time_total',
+                                        row_limit=rows))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--models', nargs='+', choices=list(MODELS),
+                        default=list(MODELS))
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--clock', choices=list(CLOCKS), default='wall')
+    parser.add_argument('--profile', choices=list(MODELS))
+    parser.add_argument('--out', default=osp.join(RESULTS,
+                                                  'bench_precision.json'))
+    args = parser.parse_args()
+    if args.profile:
+        profile(osp.join(CONFIGS, MODELS[args.profile][1]))
+        return
+    runs = bench(args.models, args.repeats, CLOCKS[args.clock])
+    # inference is also compared with UPerNet's, round by round
+    upernet = runs['upernet']['inference'] if 'upernet' in runs else None
+    results = {
+        key: dict(model=MODELS[key][0],
+                  config=osp.join('configs', 'gss', 'camvid', MODELS[key][1]),
+                  batch=run['batch'], crop=run['crop'],
+                  train=summarise(run['train']),
+                  inference=summarise(run['inference'], upernet))
+        for key, run in runs.items()
+    }
+    print(f'{"model":9s} {"precision":22s} {"train s":>8s} {"speed-up":>8s} '
+          f'{"infer s":>8s} {"speed-up":>8s} {"×UPerNet":>8s} '
+          f'{"×UPerNet fp32":>13s}')
+    for res in results.values():
+        for name, train in res['train'].items():
+            infer = res['inference'][name]
+            print(f'{res["model"]:9s} {name:22s} {train["seconds"]:8.3f} '
+                  f'{train["speedup"]:7.2f}x {infer["seconds"]:8.3f} '
+                  f'{infer["speedup"]:7.2f}x '
+                  f'{infer.get("x_upernet", float("nan")):7.2f}x '
+                  f'{infer.get("x_upernet_fp32", float("nan")):12.2f}x')
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(dict(models=results, frame=list(FRAME),
+                       repeats=args.repeats, clock=args.clock,
+                       torch=torch.__version__,
+                       threads=torch.get_num_threads(),
+                       machine=platform.processor() or platform.machine()),
+                  f, indent=2)
+    print(f'written {args.out}')
+
+
+if __name__ == '__main__':
+    main()

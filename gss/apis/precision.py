@@ -1,0 +1,89 @@
+"""bfloat16 mixed precision and channels-last memory format on the CPU.
+
+The CPU counterpart of mmcv's fp16 support. A config enables it with::
+
+    cpu_bf16 = dict(channels_last=True)
+
+``tools/train.py`` and ``tools/test.py`` then call
+:func:`wrap_cpu_bf16_model` on the segmentor when it runs on the CPU, as
+``tools/test.py`` calls mmcv's ``wrap_fp16_model`` for ``fp16 = dict()``.
+On CUDA the key is ignored: the fp16 path (``Fp16OptimizerHook``) is the
+one to use there.
+"""
+import torch
+
+
+class CPUBf16Autocast:
+    """Forward hooks that run a module's forward in bf16 CPU autocast.
+
+    The pre-hook enters ``torch.autocast('cpu', torch.bfloat16)`` and the
+    forward hook leaves it, also when the forward raises. Contexts are kept
+    on a stack, so a re-entrant forward nests correctly.
+    """
+
+    def __init__(self):
+        self._contexts = []
+
+    def enter(self, module, args):
+        """Forward pre-hook: enter autocast (``module``, ``args`` unused)."""
+        context = torch.autocast('cpu', dtype=torch.bfloat16)
+        context.__enter__()
+        self._contexts.append(context)
+
+    def exit(self, module, args, output):
+        """Forward hook: leave the innermost autocast context."""
+        self._contexts.pop().__exit__(None, None, None)
+
+
+def wrap_cpu_bf16_model(model, channels_last=True):
+    """Run ``model``'s forward in bfloat16 autocast on the CPU.
+
+    Convolutions and matmuls of the forward run in bf16 (AMX / AVX512-BF16
+    kernels) and their outputs stay bf16 through the element-wise layers;
+    losses (cross-entropy is on autocast's fp32 list) and batch-norm
+    statistics stay fp32, and the project's tokenizers compute their codes
+    in fp32 under it. The parameters (master weights), gradients, optimizer state
+    and checkpoints stay fp32; the backward pass runs outside autocast,
+    in the dtypes the forward recorded. No loss scaling is needed: bf16 has
+    fp32's exponent range.
+
+    The whole forward of the segmentor is wrapped (``forward_train`` and
+    ``forward_test`` of every head, the evaluation hook included), not only
+    ``decode_head.forward``, because heads such as GSS-FT-W compute their
+    outputs outside it.
+
+    Args:
+        model (nn.Module): The segmentor, on the CPU.
+        channels_last (bool): Also store 4-D weights (hence conv
+            activations) channels-last, where oneDNN's bf16 convolutions
+            are fastest. Parameters keep their identity, so an optimizer
+            built before or after this call trains them alike.
+
+    Returns:
+        nn.Module: ``model`` itself, wrapped in place.
+    """
+    autocast = CPUBf16Autocast()
+    model.register_forward_pre_hook(autocast.enter)
+    model.register_forward_hook(autocast.exit, always_call=True)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    return model
+
+
+def apply_cpu_bf16(model, cfg, device):
+    """Wrap ``model`` if ``cfg`` sets ``cpu_bf16`` and it runs on the CPU.
+
+    Args:
+        model (nn.Module): The segmentor, not yet moved to its device.
+        cfg (mmcv.Config): The config; ``cfg.cpu_bf16`` holds the
+            keyword arguments of :func:`wrap_cpu_bf16_model`.
+        device (str): The device the model will run on.
+
+    Returns:
+        bool: Whether the model was wrapped.
+    """
+    bf16_cfg = cfg.get('cpu_bf16', None)
+    if bf16_cfg is None or device != 'cpu':
+        return False
+    wrap_cpu_bf16_model(model, **bf16_cfg)
+    return True

@@ -1,0 +1,3 @@
+from .fast_window_attention import FastSwinBlockSequence, FastWindowMSA
+
+__all__ = ['FastSwinBlockSequence', 'FastWindowMSA']

@@ -1,0 +1,139 @@
+"""``cpu_bf16 = dict(...)``: bf16 autocast + channels-last on the CPU."""
+import copy
+import glob
+import json
+import os.path as osp
+
+import mmcv
+import pytest
+import torch
+from mmcv.runner import load_checkpoint
+from mmseg.models import build_segmentor
+
+from gss.apis import apply_cpu_bf16, wrap_cpu_bf16_model
+from tests.conftest import ROOT, data_options, load_tool
+from tests.test_configs.tiny_gss import batch, load
+
+CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
+ITERS = 16
+
+
+@pytest.fixture(scope='module')
+def trained(street_data, tmp_path_factory):
+    """The tiny FCN trained for ``ITERS`` iterations with the switch on."""
+    work_dir = str(tmp_path_factory.mktemp('bf16'))
+    load_tool('train').main([
+        CFG, '--work-dir', work_dir, '--seed', '0', '--cfg-options',
+        'cpu_bf16.channels_last=True', f'runner.max_iters={ITERS}',
+        f'checkpoint_config.interval={ITERS}', 'optimizer.lr=0.01',
+        *data_options(street_data)
+    ])
+    return work_dir
+
+
+def tiny_fcn():
+    torch.manual_seed(0)
+    cfg = mmcv.Config.fromfile(CFG)
+    cfg.model.decode_head.norm_cfg = cfg.model.backbone.norm_cfg = dict(
+        type='BN')
+    return build_segmentor(cfg.model)
+
+
+def test_training_in_bf16_lowers_the_loss(trained):
+    (log, ) = glob.glob(osp.join(trained, '*.log.json'))
+    losses = [json.loads(line)['loss'] for line in open(log)
+              if '"mode": "train"' in line]
+    assert len(losses) == ITERS
+    first, last = losses[:4], losses[-4:]
+    assert sum(last) < 0.9 * sum(first), losses
+
+
+def test_checkpoint_is_fp32_and_reloads(trained, street_data, tmp_path,
+                                        capsys):
+    path = osp.join(trained, 'latest.pth')
+    ckpt = torch.load(path, weights_only=False)
+    floats = [v for v in ckpt['state_dict'].values() if v.is_floating_point()]
+    assert floats and all(v.dtype == torch.float32 for v in floats)
+    # the tool trained the wrapped model: 3×3 weights saved channels-last
+    stem = ckpt['state_dict']['backbone.stem.0.weight']
+    assert stem.is_contiguous(memory_format=torch.channels_last)
+    assert not stem.is_contiguous()
+    for state in ckpt['optimizer']['state'].values():
+        assert state['exp_avg'].dtype == torch.float32
+    # Into a plain fp32 model, every key matching ...
+    model = tiny_fcn()
+    load_checkpoint(model, path, map_location='cpu', strict=True)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, ckpt['state_dict'][key]), key
+    # ... and through tools/test.py, which tests in bf16 again.
+    load_tool('test').main([
+        CFG, path, '--eval', 'mIoU', '--work-dir', str(tmp_path),
+        '--cfg-options', 'cpu_bf16.channels_last=True',
+        *data_options(street_data)
+    ])
+    assert 'mIoU' in capsys.readouterr().out
+
+
+def test_forward_runs_in_bf16_weights_stay_fp32():
+    model = wrap_cpu_bf16_model(tiny_fcn(), channels_last=True)
+    seen = []
+    model.backbone.stem[0].register_forward_hook(
+        lambda module, args, out: seen.append(out))
+    data = batch(11)
+    losses = model(**data)
+    assert not torch.is_autocast_enabled('cpu')  # left after the forward
+    assert seen[0].dtype == torch.bfloat16
+    assert seen[0].is_contiguous(memory_format=torch.channels_last)
+    assert losses['decode.loss_ce'].dtype == torch.float32
+    model._parse_losses(losses)[0].backward()
+    for param in model.parameters():
+        assert param.dtype == param.grad.dtype == torch.float32
+    weight = model.backbone.stem[0].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    # without channels_last the layout stays NCHW
+    plain = wrap_cpu_bf16_model(tiny_fcn(), channels_last=False)
+    assert plain.backbone.stem[0].weight.is_contiguous()
+
+
+def test_autocast_is_left_when_the_forward_raises():
+    model = wrap_cpu_bf16_model(tiny_fcn())
+    with pytest.raises(Exception):
+        model(img=torch.randn(1, 3, 8), img_metas=[{}], return_loss=False)
+    assert not torch.is_autocast_enabled('cpu')
+
+
+def test_switch_only_applies_on_the_cpu():
+    model = tiny_fcn()
+    reference = copy.deepcopy(model)
+    cfg = mmcv.Config(dict(cpu_bf16=dict(channels_last=True)))
+    assert not apply_cpu_bf16(model, mmcv.Config(), 'cpu')
+    assert not apply_cpu_bf16(model, cfg, 'cuda')
+    data = batch(11)
+    model.eval(), reference.eval()
+    with torch.no_grad():
+        img = dict(img=[data['img']], img_metas=[data['img_metas']],
+                   return_loss=False, rescale=False)
+        # not wrapped: exactly the fp32 numbers
+        assert all((a == b).all() for a, b in zip(model(**img),
+                                                   reference(**img)))
+    assert apply_cpu_bf16(model, cfg, 'cpu')
+
+
+def test_gss_tokens_identical_under_bf16():
+    """Stage II's targets are the tokenizer's fp32 tokens, also in a
+    wrapped (bf16, channels-last) forward of the CamVid GSS-FF model."""
+    cfg = load('gss-ff_r18_camvid')
+    cfg.model.decode_head.tokenizer.checkpoint = None
+    torch.manual_seed(0)
+    model = build_segmentor(cfg.model)
+    wrapped = wrap_cpu_bf16_model(copy.deepcopy(model), channels_last=True)
+    head = model.decode_head
+    gt = batch(head.num_classes)['gt_semantic_seg'].clamp(
+        max=head.num_classes - 1)
+    pixel_logits = torch.randn(2, head.num_classes, 16, 16)
+    expected = head.token_targets(gt, pixel_logits, (16, 16))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        tokens = wrapped.decode_head.token_targets(gt, pixel_logits,
+                                                   (16, 16))
+    assert torch.equal(tokens, expected)
+    assert len(expected.unique()) > 1
