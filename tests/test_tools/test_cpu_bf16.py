@@ -130,10 +130,10 @@ def test_gss_tokens_identical_under_bf16():
     head = model.decode_head
     gt = batch(head.num_classes)['gt_semantic_seg'].clamp(
         max=head.num_classes - 1)
-    pixel_logits = torch.randn(2, head.num_classes, 16, 16)
-    expected = head.token_targets(gt, pixel_logits, (16, 16))
+    labels = head.tokenizer_labels(gt, (16, 16))
+    pixel_logits = torch.randn(2, head.num_classes, *labels.shape[1:])
+    expected = head.token_targets(labels, pixel_logits)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        tokens = wrapped.decode_head.token_targets(gt, pixel_logits,
-                                                   (16, 16))
+        tokens = wrapped.decode_head.token_targets(labels, pixel_logits)
     assert torch.equal(tokens, expected)
     assert len(expected.unique()) > 1
