@@ -148,7 +148,13 @@ def test_cuda_inference_matches_cpu(name):
     assert cpu_tokens.shape[:2] == (2, 32) and cpu_scores.shape[2:] == (64, 64)
     torch.testing.assert_close(gpu_tokens, cpu_tokens, rtol=1e-4, atol=1e-4)
     assert torch.equal(gpu_tokens.argmax(1), cpu_tokens.argmax(1))
-    torch.testing.assert_close(gpu_scores, cpu_scores, rtol=1e-3, atol=1e-3)
+    # FF scores are one-hots of the nearest colour (the authors' X⁻¹): a
+    # colour within rounding of a tie may flip; FT-W logits are smooth.
+    agree = (gpu_scores.argmax(1) == cpu_scores.argmax(1)).float().mean()
+    assert agree > 0.999
+    if 'ft-w' in name:
+        torch.testing.assert_close(gpu_scores, cpu_scores, rtol=1e-3,
+                                   atol=1e-3)
     scale = cpu_tokens.abs().max()
     torch.testing.assert_close(amp_tokens, cpu_tokens, rtol=0,
                                atol=2e-2 * scale)
