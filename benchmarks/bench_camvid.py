@@ -140,8 +140,8 @@ def codebook_usage(model, dataset):
     for idx in range(len(dataset)):
         labels = torch.from_numpy(
             dataset.get_gt_seg_map_by_idx(idx).astype('int64'))[None]
-        maskige = model.codec.encode(labels)
-        codes.append(model.tokenizer.encode(maskige).flatten())
+        codes.append(model.tokenizer.encode(model.tokenizer.encoder_inputs(
+            labels, model.codec)).flatten())
     stats = codebook_stats(torch.cat(codes), model.tokenizer.num_tokens)
     return {k: float(v) for k, v in stats.items()}
 

@@ -122,8 +122,8 @@ def train_and_eval(name, cfg, train, val, iters, batch, crop, lr, seed):
     with torch.no_grad():
         for i in range(0, len(val), 8):
             labels = val[i:i + 8]
-            maskige = model.codec.encode(labels)
-            tokens = model.tokenizer.encode(maskige)
+            tokens = model.tokenizer.encode(
+                model.tokenizer.encoder_inputs(labels, model.codec))
             # X⁻¹ over the K classes, as tools/test.py scores it
             pred = model.class_logits(model.tokenizer.decode(tokens)).argmax(1)
             hist += confusion(labels.flatten(), pred.flatten())

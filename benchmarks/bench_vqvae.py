@@ -42,18 +42,27 @@ def build(name):
     return model.eval()
 
 
-def round_trip(model, maskige):
-    return model.decode(model.encode(maskige))
+def round_trip(model, inputs):
+    return model.decode(model.encode(inputs))
+
+
+def random_inputs(model, side, device='cpu'):
+    """A random batch of what ``model`` reads: a maskige, or a label map for
+    a tokenizer that reads labels (the class-pattern VQ-VAE)."""
+    if model.input_kind == 'labels':
+        return torch.randint(0, model.palette_codec.num_classes,
+                             (1, side, side), device=device)
+    return torch.rand(1, 3, side, side, device=device)
 
 
 def count_flops(name, size, shrink=8):
     model = build(name)
-    maskige = torch.rand(1, 3, size // shrink, size // shrink)
+    inputs = random_inputs(model, size // shrink)
     counts = {}
     for stage in ('encode', 'decode'):
         with FlopCounterMode(display=False) as counter:
             if stage == 'encode':
-                tokens = model.encode(maskige)
+                tokens = model.encode(inputs)
             else:
                 model.decode(tokens)
         counts[stage] = counter.get_total_flops() * shrink**2
@@ -63,15 +72,15 @@ def count_flops(name, size, shrink=8):
 def time_round_trip(name, size, repeats, device):
     torch.manual_seed(0)
     model = build(name).to(device)
-    maskige = torch.rand(1, 3, size, size, device=device)
+    inputs = random_inputs(model, size, device)
     sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     with torch.no_grad():
-        round_trip(model, maskige)  # warm-up
+        round_trip(model, inputs)  # warm-up
         times = []
         for _ in range(repeats):
             sync()
             start = time.perf_counter()
-            round_trip(model, maskige)
+            round_trip(model, inputs)
             sync()
             times.append(time.perf_counter() - start)
     return min(times)

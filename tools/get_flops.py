@@ -137,12 +137,16 @@ def dummy_forward(model):
     if isinstance(model, MaskigeAutoencoder):
         # Stage I looks at labels only; the image fixes their size. Labels →
         # maskige is a table lookup (no multiply-adds), so counting starts
-        # from a maskige of the encoded size, which also works on meta.
+        # from what the tokenizer reads (labels or their maskige) at the
+        # encoded size, which also works on meta.
         def reconstruct(img):
+            tokenizer = model.tokenizer
             s = model.upsample_factor
-            maskige = img.new_zeros(img.shape[0], 3, img.shape[2] * s,
-                                    img.shape[3] * s)
-            recon = model.tokenizer.decode(model.tokenizer.encode(maskige))
+            size = (img.shape[0], img.shape[2] * s, img.shape[3] * s)
+            inputs = img.new_zeros(size, dtype=torch.long) \
+                if tokenizer.input_kind == 'labels' else \
+                img.new_zeros(size[0], 3, *size[1:])
+            recon = tokenizer.decode(tokenizer.encode(inputs))
             return model.class_logits(recon)
 
         return reconstruct

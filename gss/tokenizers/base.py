@@ -6,6 +6,15 @@ from abc import ABCMeta, abstractmethod
 import torch
 from mmcv.runner import BaseModule
 
+from ..maskige.codec import _check_label_range, _check_labels
+
+#: ``BaseTokenizer.input_kind`` of a tokenizer that reads maskiges:
+#: (B, 3, H, W) float in [0, 1] (an RGB image tokenizer such as DALL·E).
+MASKIGE_INPUT = 'maskige'
+#: ``BaseTokenizer.input_kind`` of a tokenizer that reads label maps:
+#: (B, H, W) long class ids, any id outside [0, K) an unlabelled pixel.
+LABEL_INPUT = 'labels'
+
 
 def autocast_off(device):
     """A context that disables autocast on ``device``; a no-op on devices
@@ -20,15 +29,30 @@ def autocast_off(device):
 
 
 class BaseTokenizer(BaseModule, metaclass=ABCMeta):
-    """A discrete image autoencoder that turns maskiges into tokens and back.
+    """A discrete autoencoder that turns label maps or their maskiges into
+    tokens, and tokens into maskiges.
 
     GSS only relies on this contract, so the DALL·E dVAE and the project's own
     maskige VQ-VAE are interchangeable in every config
     (``tokenizer=dict(type=..., checkpoint=...)``).
 
-    Subclasses set ``num_tokens`` (vocabulary size) and ``downsample`` (input
-    pixels per token side) and implement :meth:`encode` and
-    :meth:`decode_probs`.
+    What :meth:`encode` reads is the tokenizer's ``input_kind``:
+
+    * ``'maskige'`` (:data:`MASKIGE_INPUT`, the default): the RGB maskige
+      X(labels), (B, 3, H, W) float in [0, 1]. For an RGB image tokenizer
+      (the DALL·E dVAE, the conv maskige VQ-VAE) the maskige is the method.
+    * ``'labels'`` (:data:`LABEL_INPUT`): the label map itself, (B, H, W)
+      long; ids outside ``[0, K)`` (the ignore index) are unlabelled. A
+      tokenizer that works on classes (the class-pattern maskige VQ-VAE)
+      would otherwise paint colours only to read the classes back.
+
+    Callers that hold labels give them through :meth:`encoder_inputs`,
+    which makes whichever of the two the tokenizer reads. Decoding always
+    returns a maskige: it is the interface of X⁻¹.
+
+    Subclasses set ``num_tokens`` (vocabulary size), ``downsample`` (input
+    pixels per token side) and, if they read labels, ``input_kind``, and
+    implement :meth:`encode` and :meth:`decode_probs`.
 
     Args:
         num_tokens (int): Vocabulary size.
@@ -38,6 +62,8 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
             in eval mode. Stage II and FT-W use frozen tokenizers.
         init_cfg (dict, optional): mmcv initialisation config.
     """
+
+    input_kind = MASKIGE_INPUT
 
     def __init__(self, num_tokens, downsample, frozen=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
@@ -65,25 +91,53 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
             f'({self.num_tokens} codes, one per {self.downsample}x'
             f'{self.downsample} pixels)')
 
-    def check_input_size(self, maskige):
-        """Raise a clear error if the maskige does not tile into tokens."""
-        if maskige.dim() != 4 or maskige.shape[1] != 3:
-            raise ValueError('a maskige must be a (B, 3, H, W) tensor, got '
-                             f'shape {tuple(maskige.shape)}')
-        h, w = maskige.shape[-2:]
-        if h % self.downsample or w % self.downsample:
-            raise ValueError(
-                f'maskige size {h}x{w} is not divisible by the tokenizer '
-                f'downsample factor {self.downsample}: pad or crop the input '
-                f'to a multiple of {self.downsample} (e.g. set crop_size / '
-                'the Pad transform in the config).')
-
-    @abstractmethod
-    def encode(self, maskige):
-        """Tokenize maskiges.
+    def encoder_inputs(self, labels, codec):
+        """What :meth:`encode` reads, made from label maps.
 
         Args:
-            maskige (Tensor): (B, 3, H, W) float in [0, 1].
+            labels (Tensor): (B, H, W) long class ids in ``[0, K)`` or
+                ``codec.ignore_index``.
+            codec (MaskigeCodec): The model's palette; paints the maskige
+                of a tokenizer that reads maskiges.
+
+        Returns:
+            Tensor: ``labels`` (checked) for ``input_kind == 'labels'``,
+            else the maskige X(labels), (B, 3, H, W) float in [0, 1].
+        """
+        if self.input_kind == LABEL_INPUT:
+            _check_labels(labels)
+            _check_label_range(labels, codec.num_classes, codec.ignore_index)
+            return labels.long()
+        return codec.encode(labels)
+
+    def check_input_size(self, inputs):
+        """Raise a clear error if ``inputs`` (of this tokenizer's
+        ``input_kind``) are not a batch that tiles into tokens."""
+        if self.input_kind == LABEL_INPUT:
+            if inputs.dim() != 3 or inputs.dtype.is_floating_point:
+                raise ValueError(
+                    f'{type(self).__name__} reads label maps: a (B, H, W) '
+                    f'integer tensor, got {inputs.dtype} of shape '
+                    f'{tuple(inputs.shape)} (make them from labels with '
+                    'encoder_inputs(labels, codec))')
+        elif inputs.dim() != 4 or inputs.shape[1] != 3:
+            raise ValueError('a maskige must be a (B, 3, H, W) tensor, got '
+                             f'shape {tuple(inputs.shape)}')
+        h, w = inputs.shape[-2:]
+        if h % self.downsample or w % self.downsample:
+            raise ValueError(
+                f'{self.input_kind} size {h}x{w} is not divisible by the '
+                f'tokenizer downsample factor {self.downsample}: pad or crop '
+                f'the input to a multiple of {self.downsample} (e.g. set '
+                'crop_size / the Pad transform in the config).')
+
+    @abstractmethod
+    def encode(self, inputs):
+        """Tokenize maskiges or label maps (see ``input_kind``).
+
+        Args:
+            inputs (Tensor): (B, 3, H, W) float maskige in [0, 1], or
+                (B, H, W) long labels for ``input_kind == 'labels'``.
 
         Returns:
             Tensor: (B, H / downsample, W / downsample) long token ids in

@@ -1,18 +1,19 @@
 """The parameter-free encoder of the maskige VQ-VAE: cells as class layouts."""
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..maskige import MaskigeCodec, maskige_to_scores
-from .base import autocast_off
+from ..maskige import MaskigeCodec
 
 
 class ClassPatternEncoder(nn.Module):
-    """Maskige → the one-hot class layout of each token cell.
+    """Label map → the one-hot class layout of each token cell.
 
-    Every pixel is assigned the class of its nearest palette colour (the
-    ignore colour gives an all-zero vector) and each ``downsample`` ×
-    ``downsample`` cell is folded into one ``K·downsample²``-dim vector. The
+    Every pixel becomes the one-hot vector of its class (an unlabelled
+    pixel, any id outside ``[0, K)``, the all-zero vector) and each
+    ``downsample`` × ``downsample`` cell is folded into one
+    ``K·downsample²``-dim vector. It reads labels, not their maskige: the
+    classes are what it encodes, and painting them only to find the
+    nearest colour again would be a detour. The
     squared distance between two such vectors is twice the number of pixels
     whose class differs, so an EMA codebook on them is online k-means over
     cell shapes: codewords are the class layouts the data needs, including
@@ -20,7 +21,7 @@ class ClassPatternEncoder(nn.Module):
 
     Args:
         palette: The maskige palette (anything :class:`MaskigeCodec`
-            takes).
+            takes); the decoder paints the layouts with it.
         num_classes (int): Number of classes K.
         downsample (int): Pixels per token side.
     """
@@ -38,13 +39,10 @@ class ClassPatternEncoder(nn.Module):
         self.downsample = downsample
         self.dim = self.num_classes * downsample * downsample
 
-    def forward(self, maskige):
-        """(B, 3, H, W) in [0, 1] → (B, K·d², H/d, W/d) float32 in {0, 1}."""
-        # Nearest of the K class colours and the ignore colour (last), in
-        # float32: half-precision distances can pick a neighbouring colour.
-        colors = torch.cat([self.codec.colors, self.codec.ignore_color[None]])
-        with autocast_off(maskige.device):
-            labels = maskige_to_scores(maskige.float(), colors).argmax(1)
+    def forward(self, labels):
+        """(B, H, W) long labels → (B, K·d², H/d, W/d) float32 in {0, 1}."""
+        unlabelled = (labels < 0) | (labels >= self.num_classes)
+        labels = labels.masked_fill(unlabelled, self.num_classes)
         one_hot = F.one_hot(labels, self.num_classes + 1)[..., :-1]
         one_hot = one_hot.permute(0, 3, 1, 2).float()
         return F.pixel_unshuffle(one_hot, self.downsample)

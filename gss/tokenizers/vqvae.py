@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
 from ..utils import safe_load
-from .base import BaseTokenizer, autocast_off
+from .base import LABEL_INPUT, BaseTokenizer, autocast_off
 from .class_patterns import ClassPatternEncoder
 
 
@@ -31,14 +31,16 @@ class MaskigeVQVAE(BaseTokenizer):
     A maskige is piecewise constant, so all the work happens on the token
     grid. Two encoders:
 
-    * ``'class_patterns'`` (default): no parameters. Each cell becomes its
+    * ``'class_patterns'`` (default): no parameters; reads label maps
+      (``input_kind == 'labels'``). Each cell becomes its
       exact one-hot class layout (:class:`ClassPatternEncoder`) and an
       :class:`EMAVectorQuantizer` clusters the layouts (online k-means,
       dead codes re-seeded on the worst-served cells). With 1,024 codes
       it reconstructs CamVid val at 95.3 mIoU, far above a learned
       encoder for the same budget (``benchmarks/bench_quantizers.py``).
       Needs ``palette`` and ``num_classes``.
-    * ``'conv'``: learned and palette-agnostic. Per-pixel 1×1 layers, a
+    * ``'conv'``: learned and palette-agnostic; reads maskiges. Per-pixel
+      1×1 layers, a
       fold of each cell into channels (pixel unshuffle), 3×3 residual
       blocks and a 1×1 projection to the quantiser's latent; works with
       either quantiser.
@@ -109,6 +111,7 @@ class MaskigeVQVAE(BaseTokenizer):
         self.quantizer = quantizer
         if encoder == 'class_patterns':
             self.encoder = pattern_encoder
+            self.input_kind = LABEL_INPUT
         else:
             cell = pixel_channels * downsample * downsample
             # Per-pixel 1×1 layers turn colours into class-like features
@@ -186,10 +189,12 @@ class MaskigeVQVAE(BaseTokenizer):
         else:
             self.load_checkpoint(self.checkpoint)
 
-    def _encode_latent(self, maskige):
-        self.check_input_size(maskige)
-        with autocast_off(maskige.device):
-            return self.encoder(maskige.float())
+    def _encode_latent(self, inputs):
+        self.check_input_size(inputs)
+        if self.input_kind == LABEL_INPUT:
+            return self.encoder(inputs.long())
+        with autocast_off(inputs.device):
+            return self.encoder(inputs.float())
 
     def _decode_latent(self, latent):
         # float32 under autocast, like the codes: X⁻¹ reads exact colours.
@@ -220,21 +225,23 @@ class MaskigeVQVAE(BaseTokenizer):
         # Clamped: exact 0/255 channels would be infinite logits.
         return torch.logit(rgb.clamp(0.02, 0.98))
 
-    def forward(self, maskige):
+    def forward(self, inputs):
         """Reconstruct maskiges (training path, straight-through codes).
 
         Args:
-            maskige (Tensor): (B, 3, H, W) float in [0, 1].
+            inputs (Tensor): (B, 3, H, W) float maskige in [0, 1], or
+                (B, H, W) long labels for the class-pattern encoder (see
+                :meth:`encoder_inputs`).
 
         Returns:
             tuple: reconstruction (B, 3, H, W) in [0, 1], codes (B, h, w)
             long, dict of quantiser losses and usage statistics.
         """
-        quantized, codes, stats = self.quantizer(self._encode_latent(maskige))
+        quantized, codes, stats = self.quantizer(self._encode_latent(inputs))
         return self._decode_latent(quantized), codes, stats
 
-    def encode(self, maskige):
-        return self.quantizer(self._encode_latent(maskige))[1]
+    def encode(self, inputs):
+        return self.quantizer(self._encode_latent(inputs))[1]
 
     def decode(self, tokens):
         if tokens.dtype != torch.long or tokens.dim() != 3:

@@ -173,16 +173,16 @@ def test_tokenizer_codes_under_cuda_autocast():
                                      num_codes=64, decay=0.5)).cuda()
     labels = torch.randint(0, 11, (4, 32, 32)).repeat_interleave(
         2, 1).repeat_interleave(2, 2).cuda()
-    maskige = codec.encode(labels)
+    inputs = vq.encoder_inputs(labels, codec)
     vq.train()
     for _ in range(5):
         with torch.autocast('cuda', dtype=torch.float16):
-            vq(maskige)
+            vq(inputs)
     vq.eval()
     with torch.no_grad():
-        tokens = vq.encode(maskige)
+        tokens = vq.encode(inputs)
         decoded = vq.decode(tokens)
         with torch.autocast('cuda', dtype=torch.float16):
-            assert torch.equal(vq.encode(maskige), tokens)
+            assert torch.equal(vq.encode(inputs), tokens)
             torch.testing.assert_close(vq.decode(tokens), decoded)
     assert torch.isfinite(vq.quantizer.embed).all()

@@ -33,13 +33,18 @@ def test_interface_contract(kwargs, downsample):
     torch.manual_seed(0)
     vq = MaskigeVQVAE(downsample=downsample, channels=16, num_res_blocks=1,
                       **kwargs)
+
+    def inputs(*size):  # random maskiges, or labels for a label tokenizer
+        if vq.input_kind == 'labels':
+            return torch.randint(0, 11, size)
+        return torch.rand(size[0], 3, *size[1:])
+
     vq.train()
-    vq(torch.rand(2, 3, 32, 48))  # the EMA codebook starts from data
+    vq(inputs(2, 32, 48))  # the EMA codebook starts from data
     vq.eval()
     assert vq.num_tokens == {FSQ['type']: 48}.get(
         kwargs['quantizer']['type'], kwargs['quantizer'].get('num_codes'))
-    maskige = torch.rand(2, 3, 32, 48)
-    tokens = vq.encode(maskige)
+    tokens = vq.encode(inputs(2, 32, 48))
     assert tokens.shape == (2, 32 // downsample, 48 // downsample)
     assert tokens.dtype == torch.long
     assert 0 <= tokens.min() and tokens.max() < vq.num_tokens
@@ -49,7 +54,7 @@ def test_interface_contract(kwargs, downsample):
     one_hot = F.one_hot(tokens, vq.num_tokens).permute(0, 3, 1, 2).float()
     torch.testing.assert_close(vq.decode_probs(one_hot), out)
     with pytest.raises(ValueError, match='not divisible'):
-        vq.encode(torch.rand(1, 3, 30, 32))
+        vq.encode(inputs(1, 30, 32))
 
 
 def test_class_pattern_codes_reconstruct_their_cells_exactly():
@@ -61,7 +66,7 @@ def test_class_pattern_codes_reconstruct_their_cells_exactly():
     labels[0, 0, 0] = 255
     vq = MaskigeVQVAE(channels=8, num_res_blocks=1, **dict(
         PATTERNS, quantizer=dict(type='EMAVectorQuantizer', num_codes=6)))
-    latent = vq.encoder(codec.encode(labels))
+    latent = vq.encoder(labels)
     assert latent.shape == (1, 11 * 16, 2, 3)
     cell = latent[0, :, 0, 0].view(11, 4, 4)  # pixel-unshuffle layout
     assert cell[:, 0, 0].sum() == 0  # the void pixel
@@ -72,7 +77,7 @@ def test_class_pattern_codes_reconstruct_their_cells_exactly():
     vq.quantizer.embed.copy_(latent[0].flatten(1).t())
     vq.quantizer.initialized.fill_(True)
     vq.eval()
-    tokens = vq.encode(codec.encode(labels))
+    tokens = vq.encode(labels)
     assert torch.equal(tokens.flatten(), torch.arange(6))
     decoded = codec.decode(vq.decode(tokens))
     assert torch.equal(decoded[0, 1:], labels[0, 1:])
@@ -161,18 +166,18 @@ def test_ema_restarts_seed_the_worst_quantised_latents():
 
 
 def _toy_fit(vq, codec, labels, steps):
-    maskige = codec.encode(labels)
+    inputs = vq.encoder_inputs(labels, codec)
     optimizer = torch.optim.Adam(vq.parameters(), lr=3e-3)
     losses = []
     for _ in range(steps):
-        recon, _, stats = vq(maskige)
+        recon, _, stats = vq(inputs)
         loss = F.cross_entropy(codec.scores(recon) / 0.01, labels)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
     vq.eval()
-    tokens = vq.encode(maskige)
+    tokens = vq.encode(inputs)
     acc = (codec.decode(vq.decode(tokens)) == labels).float().mean()
     return losses, acc, tokens, stats
 
@@ -292,16 +297,16 @@ def test_codes_do_not_depend_on_autocast(encoder):
             param.normal_(0, 0.2)
     coarse = torch.randint(0, 11, (4, 24, 24))
     labels = coarse.repeat_interleave(2, 1).repeat_interleave(2, 2)
-    maskige = codec.encode(labels)
+    inputs = vq.encoder_inputs(labels, codec)
     vq.train()
     for _ in range(5):  # soft codewords: running means of several layouts
-        vq(maskige)
+        vq(inputs)
     vq.eval()
     with torch.no_grad():
-        tokens = vq.encode(maskige)
+        tokens = vq.encode(inputs)
         decoded = vq.decode(tokens)
         with torch.autocast('cpu', dtype=torch.bfloat16):
-            tokens_amp = vq.encode(maskige)
+            tokens_amp = vq.encode(inputs)
             decoded_amp = vq.decode(tokens)
     assert torch.equal(tokens_amp, tokens)
     assert decoded_amp.dtype == torch.float32

@@ -30,6 +30,9 @@ class GSSFFHead(BaseDecodeHead):
         backbone levels ─MLA─ Swin blocks ─ LN ─ 1×1 convs → token logits
         loss = 0.8·CE(token logits, target tokens) + 0.2·CE(aux, GT ×s)
 
+    A tokenizer that reads labels (``input_kind == 'labels'``, the
+    class-pattern maskige VQ-VAE) is given the filled labels, without X.
+
     Inference: argmax tokens ─tokenizer.decode→ maskige ─X⁻¹→ class scores.
     As in the authors' code, X⁻¹ runs on the maskige at the resolution the
     tokenizer decodes it (``inverse_resolution='decoded'``: 2× the input
@@ -244,7 +247,8 @@ class GSSFFHead(BaseDecodeHead):
 
     @torch.no_grad()
     def token_targets(self, labels, pixel_logits):
-        """Tokens of the ground-truth maskige.
+        """Tokens of the ground truth: of its maskige for a tokenizer that
+        reads maskiges, of the labels themselves for one that reads labels.
 
         Args:
             labels (Tensor): (B, H, W) labels at the tokenizer's input
@@ -260,7 +264,8 @@ class GSSFFHead(BaseDecodeHead):
         ignored = labels == self.ignore_index
         if ignored.any():
             labels = torch.where(ignored, pixel_logits.argmax(1), labels)
-        tokens = self.tokenizer.encode(self.codec.encode(labels))
+        tokens = self.tokenizer.encode(
+            self.tokenizer.encoder_inputs(labels, self.codec))
         patch_labelled = F.max_pool2d(
             (~ignored).float()[:, None], self.tokenizer.downsample)[:, 0] > 0
         return tokens.masked_fill(~patch_labelled, self.tokenizer.num_tokens)

@@ -12,7 +12,7 @@ from ...tokenizers import build_tokenizer
 
 @SEGMENTORS.register_module()
 class MaskigeAutoencoder(BaseSegmentor):
-    """labels ─X→ maskige ─encode→ tokens ─decode→ maskige′ ─X⁻¹→ classes.
+    """labels (─X→ maskige) ─encode→ tokens ─decode→ maskige′ ─X⁻¹→ classes.
 
     Training (stage I of the project's own VQ-VAE) minimises the
     cross-entropy between the ground truth and the training-free X⁻¹ of the
@@ -20,7 +20,9 @@ class MaskigeAutoencoder(BaseSegmentor):
     Testing reconstructs each ground-truth map and scores it with
     ``tools/test.py --eval mIoU``: the paper's reconstruction upper bound
     (Table 2). The test pipeline must therefore load and collect
-    ``gt_semantic_seg``; the image itself is not used.
+    ``gt_semantic_seg``; the image itself is not used. The tokenizer is
+    given what it reads (``BaseTokenizer.encoder_inputs``): the maskige for
+    an RGB tokenizer, the labels for a label tokenizer.
 
     Args:
         tokenizer (dict): Tokenizer config (``MaskigeVQVAE``, ``DalleDVAE``).
@@ -118,12 +120,12 @@ class MaskigeAutoencoder(BaseSegmentor):
             labels = upsample_labels(
                 labels, self.upsample_factor, self.num_classes,
                 self.ignore_index)
-        maskige = self.codec.encode(labels)
+        inputs = self.tokenizer.encoder_inputs(labels, self.codec)
         if self.training:
-            recon, _, stats = self.tokenizer(maskige)
+            recon, _, stats = self.tokenizer(inputs)
         else:
             recon, stats = self.tokenizer.decode(
-                self.tokenizer.encode(maskige)), {}
+                self.tokenizer.encode(inputs)), {}
         if pad_h or pad_w:
             s = self.upsample_factor
             labels = labels.clone()
