@@ -72,8 +72,10 @@ def main(argv=None):
         init_segmentor(args.config, args.checkpoint, device=args.device))
     if args.panel:
         if not is_gss_model(model):
-            sys.exit(f'error: --panel needs a GSS model, but {args.config} '
-                     f'has a {type(model.decode_head).__name__} decode head')
+            sys.exit(f'error: --panel needs a GSS model (GSSEncoderDecoder '
+                     f'with a GSS head), but {args.config} builds a '
+                     f'{type(model).__name__} with a '
+                     f'{type(model.decode_head).__name__} decode head')
         gt = None
         if args.gt is not None:
             gt = mmcv.imread(args.gt, 'unchanged').astype(np.int64)

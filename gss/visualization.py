@@ -17,15 +17,16 @@ the prediction is wrong, dark where it is right and grey where the ground
 truth is ignored. Columns that need a ground truth are filled with a "no
 ground truth" placeholder when none is given.
 
+This module only draws. The predicted maskige comes from the model's own
+test path (``GSSEncoderDecoder``: whole or sliding-window inference, flip
+and rescale as mmseg does them, the maskige beside the class scores).
+
 Images are RGB here; convert mmcv's BGR arrays with ``mmcv.bgr2rgb``.
 """
 import cv2
 import mmcv
 import numpy as np
 import torch
-from mmcv.parallel import collate, scatter
-from mmseg.datasets.pipelines import Compose
-from mmseg.ops import resize
 
 TITLES = ('input', 'ground truth', 'GT maskige', 'predicted maskige',
           'prediction', 'error')
@@ -251,113 +252,33 @@ def draw_panel(image,
 
 
 def is_gss_model(model):
-    """Whether ``model`` (an mmseg segmentor) has a GSS decode head."""
-    head = getattr(getattr(model, 'module', model), 'decode_head', None)
-    return hasattr(head, 'decode_tokens') and hasattr(head, 'codec')
+    """Whether ``model`` (an mmseg segmentor, possibly wrapped) has a test
+    path that returns the predicted maskige: a ``GSSEncoderDecoder`` with a
+    GSS decode head."""
+    return getattr(getattr(model, 'module', model), 'has_gss_head', False)
 
 
-def _window_starts(size, crop, stride):
-    # The windows of mmseg's EncoderDecoder.slide_inference.
-    grids = max(size - crop + stride - 1, 0) // stride + 1
-    return [max(min(i * stride + crop, size) - crop, 0) for i in range(grids)]
-
-
-def _decode_window(model, img):
-    head = model.decode_head
-    token_logits = head(model.extract_feat(img))[0]
-    return head.decode_tokens(token_logits, img.shape[2:])
-
-
-@torch.no_grad()
-def predicted_maskige(model, img, img_meta, rescale=True):
-    """Maskige of a GSS model's predicted tokens, aligned with its output.
-
-    Follows ``EncoderDecoder.inference``: whole or sliding-window test
-    (windows averaged), padding removed and resized to ``ori_shape`` when
-    ``rescale``, and flipped back for flipped inputs, so that pixel (i, j)
-    matches pixel (i, j) of ``simple_test``.
+def gt_maskige(codec, gt):
+    """X(gt), the ground truth painted in the maskige palette.
 
     Args:
-        model (EncoderDecoder): A segmentor with a GSS decode head.
-        img (Tensor): (B, 3, H, W) normalised test images.
-        img_meta (list[dict]): Their metas (``img_shape``, ``ori_shape``,
-            ``flip``, ...).
-        rescale (bool): Resize to the original image size.
-
-    Returns:
-        Tensor: (B, 3, H', W') maskige in [0, 1].
-    """
-    if model.test_cfg.mode == 'slide':
-        h_stride, w_stride = model.test_cfg.stride
-        h_crop, w_crop = model.test_cfg.crop_size
-        batch, _, height, width = img.shape
-        maskige = img.new_zeros((batch, 3, height, width))
-        count = img.new_zeros((batch, 1, height, width))
-        for y1 in _window_starts(height, h_crop, h_stride):
-            for x1 in _window_starts(width, w_crop, w_stride):
-                y2, x2 = min(y1 + h_crop, height), min(x1 + w_crop, width)
-                maskige[:, :, y1:y2, x1:x2] += _decode_window(
-                    model, img[:, :, y1:y2, x1:x2])
-                count[:, :, y1:y2, x1:x2] += 1
-        maskige = maskige / count
-    else:
-        maskige = _decode_window(model, img)
-    if rescale:
-        h, w = img_meta[0]['img_shape'][:2]
-        maskige = resize(maskige[:, :, :h, :w],
-                         size=img_meta[0]['ori_shape'][:2], mode='bilinear',
-                         align_corners=model.align_corners, warning=False)
-    if img_meta[0].get('flip'):
-        direction = img_meta[0]['flip_direction']
-        maskige = maskige.flip(dims=(3, ) if direction == 'horizontal' else
-                               (2, ))
-    return maskige.clamp(0, 1)
-
-
-def gt_maskige(model, gt):
-    """X(gt) with the GSS head's maskige palette.
-
-    Args:
-        model (EncoderDecoder): A segmentor with a GSS decode head.
+        codec (MaskigeCodec): The GSS head's palette.
         gt (np.ndarray): (H, W) labels, the head's ignore index where
             ignored.
 
     Returns:
         np.ndarray: (H, W, 3) uint8 RGB maskige.
     """
-    codec = getattr(model, 'module', model).decode_head.codec
     labels = torch.as_tensor(np.asarray(gt, dtype=np.int64),
                              device=codec.colors.device)
     return maskige_to_image(codec.encode(labels[None])[0])
 
 
-def _load_array(results):
-    # mmseg.apis.inference.LoadImage for an array, without importing
-    # mmseg.apis (and matplotlib) with gss.
-    results['filename'] = results['ori_filename'] = None
-    results['img_shape'] = results['ori_shape'] = results['img'].shape
-    return results
-
-
-def _test_batch(model, image):
-    """The test-pipeline batch of one BGR image, as ``inference_segmentor``.
-    """
-    pipeline = Compose([_load_array] + model.cfg.data.test.pipeline[1:])
-    data = collate([pipeline(dict(img=image))], samples_per_gpu=1)
-    device = next(model.parameters()).device
-    if device.type == 'cpu':
-        data['img_metas'] = [meta.data[0] for meta in data['img_metas']]
-    else:
-        data = scatter(data, [device])[0]
-    return data
-
-
-@torch.no_grad()
 def run_sample(model, img, gt=None):
-    """Run a GSS segmentor on one image and collect the panel inputs.
+    """The panel inputs of one image, from the model's own test path.
 
     Args:
-        model (EncoderDecoder): A segmentor with a GSS decode head and a
+        model (GSSEncoderDecoder): A segmentor with a GSS decode head and a
             ``cfg`` with a test pipeline (as made by ``init_segmentor``).
         img (str | np.ndarray): Image file or BGR array (as mmcv reads it).
         gt (np.ndarray, optional): (H, W) ground-truth labels.
@@ -368,26 +289,27 @@ def run_sample(model, img, gt=None):
         the keyword arguments of :func:`draw_panel` for this image.
 
     Raises:
-        TypeError: The model has no GSS decode head.
+        TypeError: The model returns no maskige.
     """
     model = getattr(model, 'module', model)
     if not is_gss_model(model):
         raise TypeError(
-            f'{type(model.decode_head).__name__} is not a GSS head: the '
-            'panel needs a model whose decode_head decodes maskige tokens '
-            '(GSSFFHead or GSSFTWHead)')
+            f'{type(model).__name__} with a '
+            f'{type(model.decode_head).__name__} decode head returns no '
+            'maskige: panels need type=\'GSSEncoderDecoder\' with a GSS '
+            'head (GSSFFHead or GSSFTWHead)')
     image = mmcv.imread(img)
-    data = _test_batch(model, image)
-    pred = model(return_loss=False, rescale=True, **data)[0]
-    maskige = predicted_maskige(model, data['img'][0], data['img_metas'][0])
+    result = model.test_image(image)
+    pred = result[0]
     if gt is not None and gt.shape != pred.shape:
         raise ValueError(f'the ground truth is {gt.shape} but the image is '
                          f'{pred.shape}')
     return dict(
         image=mmcv.bgr2rgb(image),
         gt=gt,
-        gt_maskige=None if gt is None else gt_maskige(model, gt),
-        pred_maskige=maskige_to_image(maskige[0]),
+        gt_maskige=None if gt is None else gt_maskige(
+            model.decode_head.codec, gt),
+        pred_maskige=result.maskiges[0],
         pred=pred)
 
 
@@ -395,7 +317,7 @@ def model_panel(model, img, gt=None, palette=None):
     """The panel of one image (see :func:`draw_panel`).
 
     Args:
-        model (EncoderDecoder): A GSS segmentor with ``CLASSES`` and
+        model (GSSEncoderDecoder): A GSS segmentor with ``CLASSES`` and
             ``PALETTE`` (from its checkpoint) and a ``cfg``.
         img (str | np.ndarray): Image file or BGR array.
         gt (np.ndarray, optional): (H, W) ground-truth labels.

@@ -9,8 +9,9 @@ Examples::
     python tools/visualize_maskige.py CONFIG CKPT --img-dir data/x/img \\
         --ann-dir data/x/ann --indices 0 5 9 --out-dir vis/
 
-Works for GSS-FF and GSS-FT-W models (any segmentor whose decode head is a
-GSS head); see :mod:`gss.visualization` for the layout.
+Works for GSS-FF and GSS-FT-W models (a ``GSSEncoderDecoder`` with a GSS
+decode head, whose test path returns the predicted maskige); see
+:mod:`gss.visualization` for the layout.
 """
 import argparse
 import os
@@ -99,9 +100,10 @@ def main(argv=None):
     model = revert_sync_batchnorm(
         init_segmentor(cfg, args.checkpoint, device=args.device))
     if not is_gss_model(model):
-        sys.exit(f'error: {args.config} has a '
-                 f'{type(model.decode_head).__name__} decode head; panels '
-                 'need a GSS head (GSSFFHead or GSSFTWHead)')
+        sys.exit(f'error: {args.config} builds a {type(model).__name__} '
+                 f'with a {type(model.decode_head).__name__} decode head; '
+                 "panels need type='GSSEncoderDecoder' with a GSS head "
+                 '(GSSFFHead or GSSFTWHead)')
     dataset = build_split(cfg, args)
     indices = args.indices or range(min(args.num, len(dataset)))
     bad = [i for i in indices if not 0 <= i < len(dataset)]

@@ -120,7 +120,7 @@ def test_ff_token_path_and_test_output(family):
     check_checksum(logits, ref['checksum'])
     assert torch.equal(logits.argmax(1), out['token_argmax'].long())
 
-    maskige = head.predicted_maskige(inputs(pack))
+    maskige = head.decoded_maskige(inputs(pack))
     assert maskige.shape == (2, 3, 128, 128)  # 2× the 64×64 image
     close(maskige, out['maskige'])
     scores = head.forward_test(inputs(pack), None, None)

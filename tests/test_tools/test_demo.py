@@ -45,7 +45,7 @@ FTW_ARGS = """
 """
 
 
-def make_tiny_gss(tmp_dir, segmentor='EncoderDecoder', mode='whole',
+def make_tiny_gss(tmp_dir, segmentor='GSSEncoderDecoder', mode='whole',
                   head='GSSFFHead'):
     """Write a tiny GSS config and a checkpoint of its random weights.
 

@@ -16,9 +16,8 @@ from gss.datasets import CamVidDataset
 from gss.maskige import MaskigeCodec
 from gss.visualization import (ERROR_COLORS, IGNORE_COLOR, LEGEND_ROW_HEIGHT,
                                PLACEHOLDER_COLOR, SWATCH, SWATCH_FRAME_COLOR,
-                               TITLE_HEIGHT, _test_batch, draw_panel,
-                               legend_key, legend_rows,
-                               maskige_to_image, predicted_maskige,
+                               TITLE_HEIGHT, draw_panel, legend_key,
+                               legend_rows, maskige_to_image, model_panel,
                                run_sample)
 from tests.conftest import load_tool
 from test_demo import make_tiny_gss
@@ -54,9 +53,10 @@ def sample(codec):
         pred=pred)
 
 
-def column(panel, index):
+def column(panel, index, height=H, width=W):
     """The image region of column ``index`` of a panel."""
-    return panel[TITLE_HEIGHT:TITLE_HEIGHT + H, index * W:(index + 1) * W]
+    return panel[TITLE_HEIGHT:TITLE_HEIGHT + height,
+                 index * width:(index + 1) * width]
 
 
 def test_panel_size_is_exact(sample, codec):
@@ -178,18 +178,82 @@ def val_files(street_data):
     return images, [p.replace('/val/', '/valannot/') for p in images]
 
 
-def test_predicted_maskige_decodes_to_the_prediction(tiny_models,
-                                                     street_data):
-    """Whole test: X⁻¹ of the panel's maskige is exactly the prediction
+def first_test_batch(model):
+    """The first batch of the model's test split, as mmseg's loop gives it.
+    """
+    dataset = build_dataset(model.cfg.data.test)
+    loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
+                              dist=False, shuffle=False,
+                              persistent_workers=False)
+    data = next(iter(loader))
+    path = osp.join(dataset.img_dir, dataset.img_infos[0]['filename'])
+    return data['img'][0], data['img_metas'][0].data[0], path
+
+
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
+def test_maskige_test_path_keeps_the_prediction(tiny_models, street_data,
+                                                mode):
+    """The maskige rides along mmseg's inference: the class probabilities
+    are exactly those of EncoderDecoder.inference."""
+    model = load_model(*tiny_models[mode], street_data)
+    img, metas, _ = first_test_batch(model)
+    with torch.no_grad():
+        probs, maskige = model.inference_with_maskige(img, metas, True)
+        expected = model.inference(img, metas, True)
+    assert torch.equal(probs, expected)
+    assert maskige.shape == (1, 3) + tuple(probs.shape[2:])
+    assert 0 <= maskige.min() and maskige.max() <= 1
+
+
+def test_whole_maskige_decodes_to_the_prediction(tiny_models, street_data):
+    """Whole test: X⁻¹ of the test path's maskige is exactly the prediction
     (the scores of GSSFFHead.forward_test, not a quantised decoder)."""
     model = load_model(*tiny_models['whole'], street_data)
-    image = val_files(street_data)[0][0]
-    data = _test_batch(model, mmcv.imread(image))
-    maskige = predicted_maskige(model, data['img'][0], data['img_metas'][0])
-    pred = inference_segmentor(model, image)[0]
-    assert maskige.shape == (1, 3) + pred.shape
-    labels = model.decode_head.codec.scores(maskige).argmax(1)[0].numpy()
-    np.testing.assert_array_equal(labels, pred)
+    img, metas, _ = first_test_batch(model)
+    with torch.no_grad():
+        probs, maskige = model.inference_with_maskige(img, metas, True)
+    labels = model.decode_head.codec.scores(maskige).argmax(1)
+    assert torch.equal(labels, probs.argmax(1))
+
+
+def test_slide_maskige_averages_the_windows(tiny_models, street_data):
+    """Slide test: the maskige is the mean of the windows' decoded
+    maskiges (48×48 windows, stride 32, on 64×64: four)."""
+    model = load_model(*tiny_models['slide'], street_data)
+    img, metas, _ = first_test_batch(model)
+    head = model.decode_head
+    total = torch.zeros(1, 3, 64, 64)
+    count = torch.zeros(1, 1, 64, 64)
+    with torch.no_grad():
+        for y in (0, 16):
+            for x in (0, 16):
+                crop = img[:, :, y:y + 48, x:x + 48]
+                decoded = head.decoded_maskige(model.extract_feat(crop))
+                total[:, :, y:y + 48, x:x + 48] += decoded
+                count[:, :, y:y + 48, x:x + 48] += 1
+        maskige = model.inference_with_maskige(img, metas, True)[1]
+    torch.testing.assert_close(maskige, total / count)
+
+
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
+def test_drawn_maskige_is_the_test_path_maskige(tiny_models, street_data,
+                                                mode):
+    """The panel's predicted-maskige column is the model's test-path
+    maskige, whether the panel comes from gss.visualization or from
+    show_result after mmseg's test loop."""
+    model = load_model(*tiny_models[mode], street_data)
+    img, metas, path = first_test_batch(model)
+    with torch.no_grad():
+        probs, maskige = model.inference_with_maskige(img, metas, True)
+    expected = maskige_to_image(maskige[0])
+    panel = model_panel(model, path)
+    np.testing.assert_array_equal(column(panel, 3, 64, 64), expected)
+    np.testing.assert_array_equal(column(panel, 4, 64, 64),
+                                  PALETTE[probs.argmax(1)[0].numpy()])
+    with model.returning_maskige(), torch.no_grad():
+        result = model(return_loss=False, img=[img], img_metas=[metas])
+    shown = mmcv.bgr2rgb(model.show_result(path, result))
+    np.testing.assert_array_equal(column(shown, 3, 64, 64), expected)
 
 
 def test_run_sample_slide(tiny_models, street_data):
@@ -213,14 +277,23 @@ def test_run_sample_ftw(tiny_models, street_data):
     model = load_model(*tiny_models['ftw'], street_data)
     image = val_files(street_data)[0][0]
     out = run_sample(model, image)
-    data = _test_batch(model, mmcv.imread(image))
+    img, _, _ = first_test_batch(model)
     head = model.decode_head
     with torch.no_grad():
-        expected = head.predicted_maskige(model.extract_feat(data['img'][0]))
+        expected = head.decoded_maskige(model.extract_feat(img))
     np.testing.assert_array_equal(out['pred_maskige'],
                                   maskige_to_image(expected[0]))
     np.testing.assert_array_equal(out['pred'],
                                   inference_segmentor(model, image)[0])
+
+
+def test_panels_need_the_maskige_test_path(tiny_models, street_data):
+    cfg = mmcv.Config.fromfile(tiny_models['whole'][0])
+    cfg.model.type = 'EncoderDecoder'
+    cfg.data.test.data_root = street_data
+    model = init_segmentor(cfg, device='cpu')
+    with pytest.raises(TypeError, match="type='GSSEncoderDecoder'"):
+        run_sample(model, val_files(street_data)[0][0])
 
 
 def check_panel(panel, gt, maskige_colors):

@@ -314,7 +314,7 @@ class GSSFFHead(BaseDecodeHead):
         return resize(maskige, size=size, mode='bilinear',
                       align_corners=self.align_corners)
 
-    def predicted_maskige(self, inputs):
+    def decoded_maskige(self, inputs):
         """Maskige decoded from the predicted tokens, where X⁻¹ reads it.
 
         Args:
@@ -338,7 +338,23 @@ class GSSFFHead(BaseDecodeHead):
             return self.codec.scores(maskige) / self.temperature
         return self.codec.one_hot(maskige)
 
+    def forward_test_with_maskige(self, inputs, img_metas, test_cfg):
+        """Class scores beside the maskige they are read from.
+
+        Args:
+            inputs (list[Tensor]): Backbone levels.
+            img_metas (list[dict]): Unused (``forward_test`` signature).
+            test_cfg (dict): Unused (``forward_test`` signature).
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, K, H, W) class scores, X⁻¹ of the
+            (B, 3, H, W) maskige in [0, 1] decoded from the predicted tokens
+            (:meth:`decoded_maskige`); both on one grid.
+        """
+        maskige = self.decoded_maskige(inputs)
+        return self.inverse(maskige), maskige
+
     def forward_test(self, inputs, img_metas, test_cfg):
         """Class scores (B, K, H, W) for ``EncoderDecoder``, which resizes
         them to the input."""
-        return self.inverse(self.predicted_maskige(inputs))
+        return self.forward_test_with_maskige(inputs, img_metas, test_cfg)[0]

@@ -118,5 +118,5 @@ class GSSFTWHead(GSSFFHead):
 
     def forward_train(self, inputs, img_metas, gt_semantic_seg, train_cfg):
         with torch.no_grad():
-            maskige = self.predicted_maskige(inputs)
+            maskige = self.decoded_maskige(inputs)
         return self.losses(self.inverse(maskige), gt_semantic_seg)

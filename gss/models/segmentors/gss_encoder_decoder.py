@@ -1,60 +1,94 @@
-"""EncoderDecoder whose ``show_result`` draws GSS panels."""
+"""EncoderDecoder whose test path can return the predicted maskige, and
+whose ``show_result`` draws GSS panels."""
+import contextlib
+
 import mmcv
+import torch
 from mmseg.models.builder import SEGMENTORS
 from mmseg.models.segmentors import EncoderDecoder
 
-from ...visualization import (_test_batch, draw_panel, gt_maskige,
-                              is_gss_model, maskige_to_image,
-                              predicted_maskige)
+from ...visualization import draw_panel, gt_maskige, maskige_to_image
+
+#: Channels the maskige adds to the class scores in the joint test path.
+MASKIGE_CHANNELS = 3
+
+
+def flip_back(tensor, img_meta):
+    """Undo the test-time flip of ``img_meta[0]`` on (B, C, H, W) maps, as
+    ``EncoderDecoder.inference`` does."""
+    if not img_meta[0].get('flip', False):
+        return tensor
+    dims = {'horizontal': (3, ), 'vertical': (2, )}
+    return tensor.flip(dims=dims[img_meta[0]['flip_direction']])
 
 
 class SegResult(list):
-    """A segmentor's test output (one label map per image) that also holds
-    the test input it was computed from.
+    """A segmentor's test output (one label map per image) with the maskige
+    each was read from.
 
-    ``show_result`` decodes that input's tokens again to draw the predicted
-    maskige of *this* result. mmseg's test loops keep only the label maps
-    (``results.extend(result)``), so the input lives as long as the result
-    object does.
+    mmseg's test loops keep only the label maps (``results.extend(result)``)
+    and hand the whole output to ``show_result``.
 
     Args:
-        seg_maps (list[np.ndarray]): The label maps.
-        img (Tensor): The (first-augmentation) normalised input batch.
-        img_meta (list[dict]): Its metas.
+        seg_maps (list[np.ndarray]): (H, W) label maps.
+        maskige (Tensor): (B, 3, H, W) maskige in [0, 1] decoded from the
+            predicted tokens, aligned with ``seg_maps``.
+        img_meta (list[dict]): The metas of the images (their
+            ``ori_filename`` finds the ground truth of a panel).
+
+    Attributes:
+        maskiges (list[np.ndarray]): (H, W, 3) uint8 RGB maskiges.
+        filenames (list[str | None]): ``ori_filename`` of each image.
     """
 
-    def __init__(self, seg_maps, img, img_meta):
+    def __init__(self, seg_maps, maskige, img_meta):
         super().__init__(seg_maps)
-        self.inputs = (img, img_meta)
+        self.maskiges = [maskige_to_image(m) for m in maskige]
+        self.filenames = [meta.get('ori_filename') for meta in img_meta]
 
 
 @SEGMENTORS.register_module()
 class GSSEncoderDecoder(EncoderDecoder):
-    """:class:`EncoderDecoder` that visualises GSS models as panels.
+    """:class:`EncoderDecoder` that can return the maskige of its prediction
+    and visualises GSS models as panels.
 
-    Training and inference are those of ``EncoderDecoder``. With a GSS
-    decode head, ``show_result`` (what ``tools/test.py --show-dir`` and
-    mmseg's ``single_gpu_test`` call after each forward) draws the panel of
-    :mod:`gss.visualization` instead of a colour overlay: input, ground
-    truth, GT maskige, maskige of the predicted tokens, prediction and
-    error map. ``simple_test``/``aug_test`` return a :class:`SegResult`
-    that holds the (first-augmentation) input, so that ``show_result`` can
-    decode the tokens of the very image it is given again, at the cost of
-    one more forward, only when a panel is drawn.
+    Training and inference are those of ``EncoderDecoder``. With
+    ``return_maskige`` set (:meth:`set_show_dataset` sets it, or the
+    :meth:`returning_maskige` context), ``simple_test``/``aug_test`` return
+    a :class:`SegResult`: the label maps and the maskige the GSS head
+    decoded from its predicted tokens, produced by mmseg's own whole or
+    sliding-window inference in the same pass — the head's
+    :meth:`~gss.models.heads.GSSFFHead.forward_test_with_maskige` gives the
+    maskige as three more channels beside the class scores, which mmseg
+    resizes, averages over windows and rescales as it does the scores.
+    ``aug_test`` shows the maskige of the first view.
 
-    Ground truth comes from ``show_result(gt_semantic_seg=...)`` or from a
-    dataset given to :meth:`set_show_dataset` (matched by
-    ``img_meta['ori_filename']``); without it those columns show a
-    placeholder. Other heads keep the plain ``EncoderDecoder`` overlay.
+    With a GSS decode head, ``show_result`` (what ``tools/test.py
+    --show-dir`` and mmseg's ``single_gpu_test`` call after each forward)
+    draws the panel of :mod:`gss.visualization` instead of a colour
+    overlay: input, ground truth, GT maskige, maskige of the predicted
+    tokens, prediction and error map. Ground truth comes from
+    ``show_result(gt_semantic_seg=...)`` or from a dataset given to
+    :meth:`set_show_dataset` (matched by ``img_meta['ori_filename']``);
+    without it those columns show a placeholder. Other heads keep the
+    plain ``EncoderDecoder`` overlay.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.return_maskige = False
         self._show_dataset = None
         self._show_index = None
+        self._maskige_channels = False
+
+    @property
+    def has_gss_head(self):
+        """Whether the decode head decodes maskige tokens (GSS-FF/FT-W)."""
+        return hasattr(self.decode_head, 'forward_test_with_maskige')
 
     def set_show_dataset(self, dataset):
-        """Take the ground truth of shown images from ``dataset``.
+        """Draw panels of ``dataset``: take the ground truth of shown images
+        from it, and return the predicted maskige with each test result.
 
         Args:
             dataset (CustomDataset): The test dataset whose samples are
@@ -64,29 +98,102 @@ class GSSEncoderDecoder(EncoderDecoder):
         self._show_index = {
             info['filename']: i for i, info in enumerate(dataset.img_infos)
         }
+        self.return_maskige = True
 
-    def _with_inputs(self, seg_maps, img, img_meta):
-        # ONNX export returns a tensor; other heads draw no panel.
-        if is_gss_model(self) and isinstance(seg_maps, list):
-            return SegResult(seg_maps, img, img_meta)
-        return seg_maps
+    @contextlib.contextmanager
+    def returning_maskige(self):
+        """A context in which the test path returns :class:`SegResult`."""
+        previous, self.return_maskige = self.return_maskige, True
+        try:
+            yield self
+        finally:
+            self.return_maskige = previous
+
+    @contextlib.contextmanager
+    def _with_maskige_channels(self):
+        # mmseg's slide inference sizes its buffers by out_channels.
+        self._maskige_channels = True
+        self.out_channels += MASKIGE_CHANNELS
+        try:
+            yield
+        finally:
+            self.out_channels -= MASKIGE_CHANNELS
+            self._maskige_channels = False
+
+    def _decode_head_forward_test(self, x, img_metas):
+        if not self._maskige_channels:
+            return super()._decode_head_forward_test(x, img_metas)
+        scores, maskige = self.decode_head.forward_test_with_maskige(
+            x, img_metas, self.test_cfg)
+        return torch.cat([scores, maskige.to(scores.dtype)], dim=1)
+
+    def inference_with_maskige(self, img, img_meta, rescale):
+        """``EncoderDecoder.inference`` with the predicted maskige.
+
+        Args:
+            img (Tensor): (B, 3, H, W) normalised test images.
+            img_meta (list[dict]): Their metas.
+            rescale (bool): Resize to the original image shape.
+
+        Returns:
+            tuple[Tensor, Tensor]: (B, K, H', W') class probabilities,
+            exactly those of ``inference``, and the (B, 3, H', W') maskige
+            in [0, 1] aligned with them.
+        """
+        if not self.has_gss_head:
+            raise TypeError(
+                f'{type(self.decode_head).__name__} decodes no maskige: the '
+                'maskige test path needs a GSS head (GSSFFHead, GSSFTWHead)')
+        with self._with_maskige_channels():
+            if self.test_cfg.mode == 'slide':
+                joint = self.slide_inference(img, img_meta, rescale)
+            else:
+                joint = self.whole_inference(img, img_meta, rescale)
+        probs = joint[:, :self.out_channels].softmax(dim=1)
+        maskige = joint[:, self.out_channels:].clamp(0, 1)
+        return flip_back(probs, img_meta), flip_back(maskige, img_meta)
+
+    def _wants_maskige(self):
+        # ONNX export and heads without maskige keep mmseg's output.
+        return (self.return_maskige and self.has_gss_head
+                and not torch.onnx.is_in_onnx_export())
 
     def simple_test(self, img, img_meta, rescale=True):
-        return self._with_inputs(
-            super().simple_test(img, img_meta, rescale), img, img_meta)
+        if not self._wants_maskige():
+            return super().simple_test(img, img_meta, rescale)
+        probs, maskige = self.inference_with_maskige(img, img_meta, rescale)
+        return SegResult(list(probs.argmax(dim=1).cpu().numpy()), maskige,
+                         img_meta)
 
     def aug_test(self, imgs, img_metas, rescale=True):
-        return self._with_inputs(
-            super().aug_test(imgs, img_metas, rescale), imgs[0],
-            img_metas[0])
+        seg_maps = super().aug_test(imgs, img_metas, rescale)
+        if not self._wants_maskige():
+            return seg_maps
+        maskige = self.inference_with_maskige(imgs[0], img_metas[0],
+                                              rescale)[1]
+        return SegResult(seg_maps, maskige, img_metas[0])
 
-    def _lookup_gt(self, img_meta):
+    def _lookup_gt(self, filename):
         if self._show_dataset is None or self._show_dataset.ann_dir is None:
             return None
-        index = self._show_index.get(img_meta.get('ori_filename'))
+        index = self._show_index.get(filename)
         if index is None:
             return None
         return self._show_dataset.get_gt_seg_map_by_idx(index)
+
+    def test_image(self, img):
+        """The test path on one image, with its maskige.
+
+        Args:
+            img (str | np.ndarray): Image file or BGR array.
+
+        Returns:
+            SegResult: One label map and its maskige, at the image's size.
+        """
+        # mmseg.apis imports matplotlib: only when a panel is drawn.
+        from mmseg.apis import inference_segmentor
+        with self.returning_maskige():
+            return inference_segmentor(self, img)
 
     def show_result(self,
                     img,
@@ -101,9 +208,9 @@ class GSSEncoderDecoder(EncoderDecoder):
                     gt_semantic_seg=None):
         """Draw the GSS panel of ``img`` and its ``result``.
 
-        The predicted maskige is decoded from the input that ``result`` was
-        computed from (a :class:`SegResult` of this model's test), else from
-        the model's test pipeline run on ``img``.
+        The predicted maskige is the one ``result`` carries (a
+        :class:`SegResult`), else that of this model's test path run on
+        ``img`` (:meth:`test_image`).
 
         Args:
             img (str | np.ndarray): The image (BGR), as given to
@@ -131,7 +238,7 @@ class GSSEncoderDecoder(EncoderDecoder):
         Raises:
             ValueError: ``img`` and ``result`` differ in size.
         """
-        if not (panel and is_gss_model(self)):
+        if not (panel and self.has_gss_head):
             return super().show_result(img, result, palette, win_name, show,
                                        wait_time, out_file, opacity)
         image = mmcv.imread(img)
@@ -141,21 +248,19 @@ class GSSEncoderDecoder(EncoderDecoder):
                 f'show_result got an image of size {image.shape[:2]} and a '
                 f'result of size {pred.shape}: pass the image the result was '
                 'computed for, with rescale=True')
-        inputs = getattr(result, 'inputs', None)
-        if inputs is None:
-            data = _test_batch(self, image)
-            inputs = (data['img'][0], data['img_metas'][0])
-        tensor, metas = inputs
+        if not isinstance(result, SegResult):
+            # e.g. a result loaded from a file: the image's own maskige.
+            result = self.test_image(image)
         gt = gt_semantic_seg
         if gt is None:
-            gt = self._lookup_gt(metas[0])
+            gt = self._lookup_gt(result.filenames[0])
         palette = self.PALETTE if palette is None else palette
         head = self.decode_head
         canvas = draw_panel(
             mmcv.bgr2rgb(image),
             gt,
-            None if gt is None else gt_maskige(self, gt),
-            maskige_to_image(predicted_maskige(self, tensor, metas)[0]),
+            None if gt is None else gt_maskige(head.codec, gt),
+            result.maskiges[0],
             pred,
             class_names=self.CLASSES,
             dataset_palette=palette,

@@ -8,6 +8,7 @@ from mmseg.ops import resize
 
 from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
+from .gss_encoder_decoder import flip_back
 
 
 @SEGMENTORS.register_module()
@@ -174,11 +175,7 @@ class MaskigeAutoencoder(BaseSegmentor):
         if rescale:
             logits = resize(logits, size=img_meta[0]['ori_shape'][:2],
                             mode='bilinear', align_corners=False)
-        probs = logits.softmax(dim=1)
-        if img_meta[0].get('flip', False):
-            dims = {'horizontal': (3, ), 'vertical': (2, )}
-            probs = probs.flip(dims=dims[img_meta[0]['flip_direction']])
-        return probs
+        return flip_back(logits.softmax(dim=1), img_meta)
 
     @staticmethod
     def _labels(gt_semantic_seg):
