@@ -131,9 +131,9 @@ def test_ff_hyper_parameters(name):
     assert random_crop.crop_size == crop
     head = cfg.model.decode_head
     assert head.type == 'GSSFFHead'
-    assert (head.channels, head.indice_seg_channel, head.indice_cls_channel,
+    assert (head.channels, head.fusion_channels, head.classifier_channels,
             head.swin_num_heads, head.swin_window_size, head.swin_depth,
-            head.swin_mlp_ratio, head.indice_channel_index,
+            head.swin_mlp_ratio, head.token_level_index,
             head.dropout_ratio) == (384, 512, 2048, 16, 7, depth, 2, 1, 0.1)
     assert (head.num_classes, head.palette) == (num_classes, palette)
     assert (head.inverse_scores, head.inverse_resolution) == ('one_hot',

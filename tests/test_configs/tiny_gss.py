@@ -103,8 +103,8 @@ def shrink(cfg):
     head.update(
         in_channels=[widths[i] for i in head.in_index],
         channels=8,
-        indice_seg_channel=16,
-        indice_cls_channel=16,
+        fusion_channels=16,
+        classifier_channels=16,
         swin_depth=1,
         swin_num_heads=2,
         tokenizer=TINY_DVAE)

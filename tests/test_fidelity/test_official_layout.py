@@ -18,6 +18,7 @@ from mmseg.models import build_segmentor
 
 from gss.maskige import Palette
 from tests.conftest import ROOT
+from tests.test_fidelity import our_argument
 from tests.test_configs.tiny_gss import config_path
 
 DATA = osp.join(ROOT, 'tests', 'data', 'fidelity')
@@ -83,38 +84,28 @@ def test_published_palettes_are_the_authors(dataset):
 def _authors_head_values(official):
     """The authors' head settings in this project's argument names."""
     eff = official['effective_head']
-    values = dict(
-        in_channels=eff['in_channels'],
-        in_index=eff['in_index'],
-        channels=eff['channels'],
-        num_classes=eff['num_classes'],
-        dropout_ratio=eff['dropout_ratio'],
-        align_corners=eff['align_corners'],
-        indice_channel_index=eff['indice_channel_index'],
-        indice_seg_channel=eff['indice_seg_channel'],
-        indice_cls_channel=eff['indice_cls_channel'],
-        swin_depth=eff['swin_depth'],
-        swin_num_heads=eff['swin_num_head'],
-        swin_window_size=eff['swin_window_size'],
-        ffn=eff['swin_ffn_channels'],
-        losses=[loss['weight'] for loss in eff['losses']])
+    names = ['in_channels', 'in_index', 'channels', 'num_classes',
+             'dropout_ratio', 'align_corners', 'indice_channel_index',
+             'indice_seg_channel', 'indice_cls_channel', 'swin_depth',
+             'swin_num_head', 'swin_window_size']
+    values = {our_argument(name): eff[name] for name in names}
+    values.update(ffn=eff['swin_ffn_channels'],
+                  losses=[loss['weight'] for loss in eff['losses']])
     if 'post_seg_channel' in eff:
-        values.update(
-            post_seg_channel=eff['post_seg_channel'],
-            post_swin_num_heads=eff['post_swin_num_head'],
-            post_swin_depth=eff['post_swin_depth'],
-            post_swin_window_size=eff['post_swin_window_size'],
-            post_ffn=eff['post_swin_ffn_channels'])
+        names = ['post_seg_channel', 'post_swin_num_head', 'post_swin_depth',
+                 'post_swin_window_size']
+        values.update({our_argument(name): eff[name] for name in names})
+        values['post_ffn'] = eff['post_swin_ffn_channels']
     return values
 
 
 def _our_head_values(head):
     values = {k: head.get(k) for k in (
         'in_channels', 'in_index', 'channels', 'num_classes', 'dropout_ratio',
-        'align_corners', 'indice_channel_index', 'indice_seg_channel',
-        'indice_cls_channel', 'swin_depth', 'swin_num_heads',
+        'align_corners', 'token_level_index', 'fusion_channels',
+        'classifier_channels', 'swin_depth', 'swin_num_heads',
         'swin_window_size')}
-    values['ffn'] = head.swin_mlp_ratio * head.indice_seg_channel
+    values['ffn'] = head.swin_mlp_ratio * head.fusion_channels
     if head.type == 'GSSFTWHead':
         losses = head.loss_decode
     else:  # the authors list the token loss first

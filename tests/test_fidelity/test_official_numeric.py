@@ -16,6 +16,7 @@ import torch
 from mmseg.models import build_head
 
 from tests.conftest import ROOT
+from tests.test_fidelity import our_argument
 from tests.test_configs.tiny_gss import config_path
 
 PACK = osp.join(osp.dirname(ROOT), 'shared', 'fidelity', 'numeric')
@@ -54,8 +55,8 @@ def build_from_config(config_name, pack, which):
     head_cfg.update(
         in_channels=overrides['in_channels'],
         channels=overrides['channels'],
-        indice_seg_channel=overrides['indice_seg_channel'],
-        indice_cls_channel=overrides['indice_cls_channel'],
+        **{our_argument(name): overrides[name]
+           for name in ('indice_seg_channel', 'indice_cls_channel')},
         norm_cfg=dict(type='BN', requires_grad=True),
         tokenizer=dict(
             type='DalleDVAE',

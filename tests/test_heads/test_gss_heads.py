@@ -24,8 +24,8 @@ def tiny_cfg(head='GSSFFHead', tokenizer=None, **head_kwargs):
         dropout_ratio=0.0,
         tokenizer=tokenizer or dict(type='PatchLabelTokenizer'),
         palette='camvid',
-        indice_seg_channel=32,
-        indice_cls_channel=32,
+        fusion_channels=32,
+        classifier_channels=32,
         swin_depth=2,
         swin_num_heads=2,
         norm_cfg=norm_cfg)
@@ -283,3 +283,35 @@ def test_palette_flows_to_a_class_reading_tokenizer():
                        "classes\\) but the model paints them with 'camvid' "
                        "\\(11 classes\\)"):
         build(tiny_cfg(tokenizer=wrong))
+
+
+@pytest.mark.parametrize('head', ['GSSFFHead', 'GSSFTWHead'])
+def test_authors_argument_names_still_build_with_a_warning(head):
+    """indice_* are the authors' names: they build the same head, with a
+    DeprecationWarning that names the new argument."""
+    from gss.models.heads.gss_ff_head import DEPRECATED_ARGUMENTS
+    extra = dict(pixel_head=None) if head == 'GSSFTWHead' else {}
+    new = tiny_cfg(head, token_level_index=1, fusion_channels=24,
+                   classifier_channels=40, **extra)
+    old = copy.deepcopy(new)
+    for old_name, new_name in DEPRECATED_ARGUMENTS.items():
+        old.decode_head[old_name] = old.decode_head.pop(new_name)
+    torch.manual_seed(0)
+    expected = build(new).decode_head
+    with pytest.warns(DeprecationWarning) as record:
+        torch.manual_seed(0)
+        built = build(old).decode_head
+    messages = ' '.join(str(w.message) for w in record)
+    for old_name, new_name in DEPRECATED_ARGUMENTS.items():
+        assert f'"{old_name}" is deprecated' in messages
+        assert f'please use "{new_name}"' in messages
+    assert built.token_level_index == 1
+    assert built.conv_before_seg.conv.in_channels == 24
+    assert built.conv_seg.in_channels == 40
+    state, reference = built.state_dict(), expected.state_dict()
+    assert state.keys() == reference.keys()
+    assert all(torch.equal(state[k], reference[k]) for k in state)
+    both = copy.deepcopy(new)
+    both.decode_head['indice_seg_channel'] = 24
+    with pytest.raises(AssertionError, match='`indice_seg_channel'):
+        build(both)

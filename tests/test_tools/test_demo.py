@@ -26,7 +26,7 @@ model = dict(
         contract_dilation=True),
     decode_head=dict(
         type='{head}', in_channels=[8, 16, 32, 64], in_index=[0, 1, 2, 3],{extra}
-        channels=16, indice_seg_channel=32, indice_cls_channel=32,
+        channels=16, fusion_channels=32, classifier_channels=32,
         swin_depth=2, swin_num_heads=2, num_classes=11, norm_cfg=norm_cfg,
         align_corners=False, palette='camvid',
         tokenizer=dict(

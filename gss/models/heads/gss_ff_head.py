@@ -7,6 +7,7 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.models.losses import accuracy
 from mmseg.ops import resize
 from mmcv.cnn import ConvModule, build_norm_layer
+from mmcv.utils import deprecated_api_warning
 
 from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
@@ -17,6 +18,12 @@ from .mla import build_mla, mla_forward, windowed_attention
 INVERSE_SCORES = ('one_hot', 'soft')
 #: Where X⁻¹ runs: on the decoded maskige, or on it resized to the input.
 INVERSE_RESOLUTIONS = ('decoded', 'input')
+#: Constructor arguments renamed from the authors' names: old → new. The old
+#: names still work, with a DeprecationWarning naming the new one.
+DEPRECATED_ARGUMENTS = dict(
+    indice_channel_index='token_level_index',
+    indice_seg_channel='fusion_channels',
+    indice_cls_channel='classifier_channels')
 
 
 @HEADS.register_module()
@@ -40,7 +47,7 @@ class GSSFFHead(BaseDecodeHead):
     colour (``inverse_scores='one_hot'``); ``EncoderDecoder`` then resizes
     and, in sliding-window mode, averages those one-hots.
 
-    Token logits live on the grid of input level ``indice_channel_index``
+    Token logits live on the grid of input level ``token_level_index``
     (stride ``token_stride``, 4 for the usual backbones); labels are
     upsampled by ``s = tokenizer.downsample / token_stride`` before encoding
     so that the token grid matches (2× for the 8× dVAE, 1× for a 4× maskige
@@ -52,11 +59,14 @@ class GSSFFHead(BaseDecodeHead):
         tokenizer (dict): Tokenizer config; frozen here. A tokenizer that
             reads classes takes ``palette`` and ``num_classes`` from here.
         palette (str | list | dict): Maskige palette (``Palette.build``).
-        indice_channel_index (int): Index, in the transformed inputs, of the
-            level the tokens are predicted at.
+        token_level_index (int): Index, in the transformed inputs, of the
+            level the tokens are predicted at (the authors'
+            ``indice_channel_index``).
         token_stride (int): Stride of that level w.r.t. the input image.
-        indice_seg_channel (int): Channels after the MLA fusion (Swin width).
-        indice_cls_channel (int): Channels before the token classifier.
+        fusion_channels (int): Channels after the MLA fusion, the width of
+            the shifted-window blocks (the authors' ``indice_seg_channel``).
+        classifier_channels (int): Channels of the 1×1 conv before the token
+            classifier (the authors' ``indice_cls_channel``).
         swin_depth (int): Shifted-window blocks after the fusion.
         swin_num_heads (int): Attention heads of those blocks.
         swin_window_size (int): Window size of those blocks.
@@ -79,18 +89,22 @@ class GSSFFHead(BaseDecodeHead):
             first, so X⁻¹ holds K maps of the input size, not of 4× its
             area.
         temperature (float): T of the ``'soft'`` scores.
+        indice_channel_index, indice_seg_channel, indice_cls_channel:
+            Deprecated names of the three arguments above
+            (:data:`DEPRECATED_ARGUMENTS`).
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
     """
 
+    @deprecated_api_warning(DEPRECATED_ARGUMENTS, cls_name='GSSFFHead')
     def __init__(self,
                  tokenizer,
                  palette,
-                 indice_channel_index=0,
+                 token_level_index=0,
                  token_stride=4,
-                 indice_seg_channel=512,
-                 indice_cls_channel=2048,
+                 fusion_channels=512,
+                 classifier_channels=2048,
                  swin_depth=2,
                  swin_num_heads=16,
                  swin_window_size=7,
@@ -131,28 +145,30 @@ class GSSFFHead(BaseDecodeHead):
         self.inverse_scores = inverse_scores
         self.inverse_resolution = inverse_resolution
         self.temperature = temperature
-        self.indice_channel_index = indice_channel_index
+        self.token_level_index = token_level_index
         self.pixel_head = pixel_head
         self.loss_token = build_loss(loss_token)
 
         conv_kwargs = dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
                            act_cfg=self.act_cfg)
         self.convs, self.fusion_conv = build_mla(
-            self.in_channels, self.channels, indice_seg_channel,
+            self.in_channels, self.channels, fusion_channels,
             **conv_kwargs)
         self.transformer_block = FastSwinBlockSequence(
-            embed_dims=indice_seg_channel,
+            embed_dims=fusion_channels,
             num_heads=swin_num_heads,
-            feedforward_channels=swin_mlp_ratio * indice_seg_channel,
+            feedforward_channels=swin_mlp_ratio * fusion_channels,
             depth=swin_depth,
             window_size=swin_window_size)
         self.swin_ln = build_norm_layer(dict(type='LN'),
-                                        indice_seg_channel)[1]
-        self.conv_before_seg = ConvModule(indice_seg_channel,
-                                          indice_cls_channel, 1,
+                                        fusion_channels)[1]
+        self.conv_before_seg = ConvModule(fusion_channels,
+                                          classifier_channels, 1,
                                           **conv_kwargs)
-        # Replaces BaseDecodeHead's K-way classifier: GSS classifies tokens.
-        self.conv_seg = nn.Conv2d(indice_cls_channel,
+        # The token classifier. It replaces BaseDecodeHead's K-way
+        # classifier and keeps its name: released checkpoints store it as
+        # ``conv_seg``.
+        self.conv_seg = nn.Conv2d(classifier_channels,
                                   self.tokenizer.num_tokens, 1)
         if pixel_head == 'separate':
             self.convs_pixel, self.fusion_conv_pixel = build_mla(
@@ -161,7 +177,7 @@ class GSSFFHead(BaseDecodeHead):
             self.conv_seg_pixel = nn.Conv2d(self.channels, self.num_classes,
                                             1)
         elif pixel_head == 'shared':
-            self.conv_seg_pixel = nn.Conv2d(indice_seg_channel,
+            self.conv_seg_pixel = nn.Conv2d(fusion_channels,
                                             self.num_classes, 1)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
@@ -174,13 +190,13 @@ class GSSFFHead(BaseDecodeHead):
 
     def _fuse(self, inputs):
         return mla_forward(inputs, self.convs, self.fusion_conv,
-                           self.indice_channel_index, self.align_corners)
+                           self.token_level_index, self.align_corners)
 
     def token_logits(self, fused):
         """Token classifier on the fused features.
 
         Args:
-            fused (Tensor): (B, indice_seg_channel, h, w).
+            fused (Tensor): (B, fusion_channels, h, w).
 
         Returns:
             Tensor: (B, num_tokens, h, w) token logits (a view of
@@ -204,7 +220,7 @@ class GSSFFHead(BaseDecodeHead):
             return self.conv_seg_pixel(fused)
         return self.conv_seg_pixel(
             mla_forward(inputs, self.convs_pixel, self.fusion_conv_pixel,
-                        self.indice_channel_index, self.align_corners))
+                        self.token_level_index, self.align_corners))
 
     def forward(self, inputs):
         """Token and auxiliary pixel logits.

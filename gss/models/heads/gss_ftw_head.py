@@ -79,6 +79,8 @@ class GSSFTWHead(GSSFFHead):
             window_size=post_swin_window_size)
         self.post_swin_ln = build_norm_layer(dict(type='LN'),
                                              post_seg_channel)[1]
+        # The classifier of the learnable X⁻¹; released FT-W checkpoints
+        # store it as ``cls_segmap``.
         self.cls_segmap = ConvModule(
             post_seg_channel, self.num_classes, 1, act_cfg=None)
 

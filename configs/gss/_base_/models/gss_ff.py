@@ -9,7 +9,7 @@
 #
 # The levels are read in the authors' order, in_index=[1, 0, 2, 3] (stride
 # 8 first), so that the per-level convs and the fusion conv's input blocks
-# have the layout of the released checkpoints; indice_channel_index=1 is
+# have the layout of the released checkpoints; token_level_index=1 is
 # the stride-4 level in that order. gss_ff_<backbone>.py adds the backbone,
 # in_channels (in that order) and swin_depth; the dataset configs set
 # num_classes, palette and test_cfg. GSSEncoderDecoder
@@ -27,10 +27,10 @@ model = dict(
         num_classes=None,  # set per dataset
         in_index=[1, 0, 2, 3],
         channels=384,
-        indice_channel_index=1,
+        token_level_index=1,
         token_stride=4,
-        indice_seg_channel=512,
-        indice_cls_channel=2048,
+        fusion_channels=512,
+        classifier_channels=2048,
         swin_depth=2,
         swin_num_heads=16,
         swin_window_size=7,
