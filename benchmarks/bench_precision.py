@@ -7,12 +7,16 @@ GSS-FT-W on EfficientNet-Lite0. Each precision is a copy of one model
 (same weights) wrapped as ``cpu_bf16 = dict(channels_last=...)`` does
 (:func:`gss.apis.wrap_cpu_bf16_model`); the GSS models also run in fp32
 with mmseg's own ``WindowMSA`` instead of
-:class:`gss.models.utils.FastWindowMSA`. Every (model, precision) pair runs
+:class:`gss.models.utils.FastWindowMSA`. ``--compile`` adds fp32 and
+bf16 + channels-last models compiled with TorchInductor as
+``compile = dict()`` does (:func:`gss.apis.compile_segmentor`, here also on
+the tokenizer's decoder and FT-W's X⁻¹ modules). Every (model, precision) pair runs
 once per round, so machine noise hits all of them alike; speed-ups and the
 inference time relative to UPerNet are medians over rounds of each round's
 ratio.
 
     python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
+        [--compile]
         [--repeats 5] [--clock wall|cpu] [--profile gss-ft-w]
 
 ``--clock cpu`` times the CPU seconds of this process instead of the wall
@@ -42,7 +46,8 @@ from mmcv.runner import build_optimizer  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.models.backbones.swin import WindowMSA  # noqa: E402
 
-from gss.apis import wrap_cpu_bf16_model  # noqa: E402
+from gss.apis import compile_segmentor, wrap_cpu_bf16_model  # noqa: E402
+from gss.apis.compile import DEFAULT_MODULES  # noqa: E402
 from gss.models.utils import FastWindowMSA  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -59,6 +64,15 @@ VARIANTS = {
     'bf16': dict(channels_last=False),
     'bf16 + channels-last': dict(channels_last=True),
 }
+# With --compile, also these (``compile = dict()`` in a config), compiled
+# with TorchInductor on the modules below (those a model has).
+COMPILED_VARIANTS = {
+    'fp32 + compile': None,
+    'bf16 + channels-last + compile': dict(channels_last=True),
+}
+COMPILED_MODULES = DEFAULT_MODULES + (
+    'decode_head.tokenizer.decoder', 'decode_head.projection',
+    'decode_head.post_transformer_block', 'decode_head.cls_segmap')
 # GSS models also run with mmseg's own window attention, as before
 # FastWindowMSA.
 STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
@@ -71,8 +85,12 @@ def meta(h, w):
                 pad_shape=(h, w, 3), scale_factor=1.0, flip=False)
 
 
-def build_variants(config):
+def build_variants(config, compiled=False):
     """One model per precision, with the same (random) weights.
+
+    Args:
+        config (str): Config file.
+        compiled (bool): Add the :data:`COMPILED_VARIANTS`.
 
     Returns:
         tuple[mmcv.Config, dict]: the config and name -> (model, optimizer).
@@ -84,11 +102,17 @@ def build_variants(config):
         cfg.model.decode_head.tokenizer.checkpoint = None  # cost only
     torch.manual_seed(0)
     base = revert_sync_batchnorm(build_segmentor(cfg.model))
+    specs = [(name, bf16_cfg, False) for name, bf16_cfg in VARIANTS.items()]
+    if compiled:
+        specs += [(name, bf16_cfg, True)
+                  for name, bf16_cfg in COMPILED_VARIANTS.items()]
     variants = {}
-    for name, bf16_cfg in VARIANTS.items():
+    for name, bf16_cfg, compile_it in specs:
         model = copy.deepcopy(base)
         if bf16_cfg is not None:
             wrap_cpu_bf16_model(model, **bf16_cfg)
+        if compile_it:
+            compile_segmentor(model, modules=COMPILED_MODULES)
         variants[name] = model
     if any(isinstance(m, FastWindowMSA) for m in base.modules()):
         stock = copy.deepcopy(base)
@@ -135,7 +159,7 @@ def train_batch(cfg):
                 img_metas=[meta(h, w)] * batch, gt_semantic_seg=labels)
 
 
-def bench(models, repeats, clock=time.perf_counter):
+def bench(models, repeats, clock=time.perf_counter, compiled=False):
     """Train-step and inference times of every model and precision.
 
     All (model, precision) pairs run once per round, so that machine noise
@@ -148,6 +172,8 @@ def bench(models, repeats, clock=time.perf_counter):
             ``time.process_time`` (CPU time of this process: on a machine
             shared with other jobs it counts only this model's work, if
             there is one thread to count).
+        compiled (bool): Add the :data:`COMPILED_VARIANTS` (their first,
+            untimed round compiles).
 
     Returns:
         dict: key -> dict(batch, crop, train, inference), the last two
@@ -155,7 +181,8 @@ def bench(models, repeats, clock=time.perf_counter):
     """
     runs = {}
     for key in models:
-        cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]))
+        cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]),
+                                       compiled)
         runs[key] = dict(variants=variants, data=train_batch(cfg),
                          batch=cfg.data.samples_per_gpu,
                          crop=list(cfg.crop_size), train={}, inference={})
@@ -221,13 +248,17 @@ def main():
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--clock', choices=list(CLOCKS), default='wall')
     parser.add_argument('--profile', choices=list(MODELS))
+    parser.add_argument(
+        '--compile', action='store_true',
+        help='also time TorchInductor-compiled models (compiling takes '
+        'minutes per model and precision)')
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_precision.json'))
     args = parser.parse_args()
     if args.profile:
         profile(osp.join(CONFIGS, MODELS[args.profile][1]))
         return
-    runs = bench(args.models, args.repeats, CLOCKS[args.clock])
+    runs = bench(args.models, args.repeats, CLOCKS[args.clock], args.compile)
     # inference is also compared with UPerNet's, round by round
     upernet = runs['upernet']['inference'] if 'upernet' in runs else None
     results = {
@@ -238,13 +269,13 @@ def main():
                   inference=summarise(run['inference'], upernet))
         for key, run in runs.items()
     }
-    print(f'{"model":9s} {"precision":22s} {"train s":>8s} {"speed-up":>8s} '
+    print(f'{"model":9s} {"precision":30s} {"train s":>8s} {"speed-up":>8s} '
           f'{"infer s":>8s} {"speed-up":>8s} {"×UPerNet":>8s} '
           f'{"×UPerNet fp32":>13s}')
     for res in results.values():
         for name, train in res['train'].items():
             infer = res['inference'][name]
-            print(f'{res["model"]:9s} {name:22s} {train["seconds"]:8.3f} '
+            print(f'{res["model"]:9s} {name:30s} {train["seconds"]:8.3f} '
                   f'{train["speedup"]:7.2f}x {infer["seconds"]:8.3f} '
                   f'{infer["speedup"]:7.2f}x '
                   f'{infer.get("x_upernet", float("nan")):7.2f}x '

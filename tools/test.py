@@ -132,7 +132,8 @@ from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E402,E501
 
-from gss.apis import apply_cpu_bf16, build_ddp, init_dist  # noqa: E402
+from gss.apis import (apply_compile, apply_cpu_bf16, build_ddp,  # noqa: E402
+                      init_dist)
 from gss.utils import UNSAFE_ENV, load_checkpoint  # noqa: E402
 from gss.utils.config_check import check_test_config  # noqa: E402
 
@@ -203,6 +204,7 @@ def main(argv=None):
     if cfg.get('fp16', None) is not None:
         wrap_fp16_model(model)
     apply_cpu_bf16(model, cfg, cfg.device)
+    apply_compile(model, cfg)
     checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu',
                                  strict=not args.allow_partial_load)
     meta = checkpoint.get('meta', {})

@@ -99,7 +99,7 @@ from mmseg.datasets import build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
 
-from gss.apis import (apply_cpu_bf16, init_dist,  # noqa: E402
+from gss.apis import (apply_compile, apply_cpu_bf16, init_dist,  # noqa: E402,E501
                       use_cpu_ddp_in_mmseg)
 from gss.utils import UNSAFE_ENV, WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
@@ -210,6 +210,9 @@ def main(argv=None):
 
     if apply_cpu_bf16(model, cfg, cfg.device):
         logger.info(f'CPU bf16 autocast: {cfg.cpu_bf16}')
+    compiled = apply_compile(model, cfg)
+    if compiled:
+        logger.info(f'torch.compile {cfg.compile} on: {", ".join(compiled)}')
     logger.info(model, extra=FILE_ONLY)
     # Backbones such as mmseg's Swin apply frozen_stages in train(); do it
     # before DDP registers which parameters need gradients.

@@ -33,6 +33,8 @@ TOP_LEVEL_KEYS = (
     # optimisation
     'optimizer', 'optimizer_config', 'lr_config', 'momentum_config', 'runner',
     'total_iters', 'fp16', 'find_unused_parameters',
+    # speed (gss.apis)
+    'cpu_bf16', 'compile',
     # hooks
     'checkpoint_config', 'evaluation', 'log_config', 'custom_hooks',
     # the run
