@@ -98,13 +98,17 @@ def synthetic_batch(cfg):
                 gt_semantic_seg=labels)
 
 
-def time_interleaved(steps, repeats):
+def time_interleaved(steps, repeats, clock=time.perf_counter):
     """Best time and last loss of each step, run in turn ``repeats`` times
     after one warm-up round.
 
     Args:
         steps (dict[str, callable]): Name → a training step returning the
             loss.
+        clock (callable): ``time.perf_counter`` (wall clock) or
+            ``time.process_time`` (CPU time: with one thread, the time on
+            a free core, which other jobs on a shared machine do not
+            inflate).
 
     Returns:
         tuple[dict, dict]: name → best seconds, name → loss.
@@ -112,15 +116,14 @@ def time_interleaved(steps, repeats):
     times, losses = {}, {}
     for rep in range(repeats + 1):
         for name, step in steps.items():
-            start = time.perf_counter()
+            start = clock()
             losses[name] = step()
             if rep:
-                times.setdefault(name, []).append(
-                    time.perf_counter() - start)
+                times.setdefault(name, []).append(clock() - start)
     return {name: min(t) for name, t in times.items()}, losses
 
 
-def layout_rows(cfg, data, repeats):
+def layout_rows(cfg, data, repeats, clock):
     """NCHW vs channels-last classifier layout, one model, same weights.
 
     Returns:
@@ -146,7 +149,7 @@ def layout_rows(cfg, data, repeats):
 
     times, losses = time_interleaved(
         {name: partial(step, *fns) for name, fns in layouts.items()},
-        repeats)
+        repeats, clock)
     return [dict(variant=name, seconds=times[name], loss=losses[name])
             for name in layouts], model.decode_head.tokenizer.num_tokens
 
@@ -163,7 +166,7 @@ def branch_macs_per_cell(head):
     return counter.get_total_flops() / 2 / 64
 
 
-def form_rows(cfg, data, repeats, ranks, cls_channels):
+def form_rows(cfg, data, repeats, ranks, cls_channels, clock):
     """Dense vs factorised vs fewer-channel classifiers, one model each.
 
     Returns:
@@ -179,7 +182,7 @@ def form_rows(cfg, data, repeats, ranks, cls_channels):
     models = {name: build_model(cfg, **opts) for name, opts in forms.items()}
     times, losses = time_interleaved(
         {name: partial(train_step, model, data)
-         for name, model in models.items()}, repeats)
+         for name, model in models.items()}, repeats, clock)
     return [dict(variant=name, options=forms[name], seconds=times[name],
                  loss=losses[name],
                  branch_macs_per_cell=branch_macs_per_cell(
@@ -204,6 +207,8 @@ def main():
                         help='--forms: ranks of the factorised forms')
     parser.add_argument('--cls-channels', type=int, nargs='*', default=[32],
                         help='--forms: widths of the fewer-channel forms')
+    parser.add_argument('--clock', choices=['wall', 'cpu'], default='wall',
+                        help='wall-clock or process CPU time')
     parser.add_argument('--out', help='JSON path (default: benchmarks/'
                         'results/bench_token_classifier[_forms].json)')
     args = parser.parse_args()
@@ -213,11 +218,12 @@ def main():
     cfg = mmcv.Config.fromfile(args.config)
     cfg.model.decode_head.tokenizer.checkpoint = None  # cost only
     data = synthetic_batch(cfg)
+    clock = time.process_time if args.clock == 'cpu' else time.perf_counter
     if args.forms:
         rows, tokens = form_rows(cfg, data, args.repeats, args.ranks,
-                         args.cls_channels)
+                                 args.cls_channels, clock)
     else:
-        rows, tokens = layout_rows(cfg, data, args.repeats)
+        rows, tokens = layout_rows(cfg, data, args.repeats, clock)
     for r in rows:
         r['speedup'] = rows[0]['seconds'] / r['seconds']
     print(f'{"variant":50s} {"s/step":>8s} {"speed-up":>9s} {"loss":>8s}'
@@ -231,8 +237,8 @@ def main():
         json.dump(dict(rows=rows, config=osp.relpath(args.config, ROOT),
                        batch=cfg.data.samples_per_gpu,
                        crop=list(cfg.crop_size),
-                       tokens=tokens,
-                       repeats=args.repeats, torch=torch.__version__,
+                       tokens=tokens, repeats=args.repeats,
+                       clock=args.clock, torch=torch.__version__,
                        threads=torch.get_num_threads(),
                        machine=platform.processor() or platform.machine()),
                   f, indent=2)
