@@ -84,11 +84,15 @@ def _tiny_backbone(backbone):
     raise ValueError(f'no tiny version of backbone {kind}')
 
 
-def shrink(cfg):
+def shrink(cfg, keep_tokenizer=False):
     """Make the model of a published config tiny, in place.
 
     Args:
         cfg (mmcv.Config): A published config.
+        keep_tokenizer (bool): Keep the config's tokenizer (without its
+            checkpoint) instead of a tiny dVAE: the maskige VQ-VAE of the
+            GSS-FF-lean configs is small already. A factorised token
+            classifier shrinks to rank 8.
 
     Returns:
         mmcv.Config: ``cfg``.
@@ -106,15 +110,24 @@ def shrink(cfg):
         fusion_channels=16,
         classifier_channels=16,
         swin_depth=1,
-        swin_num_heads=2,
-        tokenizer=TINY_DVAE)
+        swin_num_heads=2)
+    if keep_tokenizer:
+        head.tokenizer.checkpoint = None
+    else:
+        head.tokenizer = TINY_DVAE
+    if head.get('token_classifier_rank') is not None:
+        head.token_classifier_rank = 8
     if head.type == 'GSSFTWHead':
         head.update(post_seg_channel=8, post_swin_num_heads=2)
     return cfg
 
 
-def build_tiny(name):
+def build_tiny(name, keep_tokenizer=False):
     """Config and tiny model (SyncBN → BN, as on one CPU process).
+
+    Args:
+        name (str): Config name.
+        keep_tokenizer (bool): See :func:`shrink`.
 
     Returns:
         tuple[mmcv.Config, nn.Module]: the shrunk config and its model as
@@ -123,7 +136,7 @@ def build_tiny(name):
         torch's default initialisation (``init_weights`` would only log a
         page per model).
     """
-    cfg = shrink(load(name))
+    cfg = shrink(load(name), keep_tokenizer)
     return cfg, revert_sync_batchnorm(build_segmentor(cfg.model))
 
 

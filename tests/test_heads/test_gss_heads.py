@@ -268,6 +268,47 @@ def test_token_classifier_is_conv_seg_with_the_nchw_loss():
                                accuracy(reference, targets, ignore_index=K))
 
 
+def test_factorised_token_classifier_shapes_and_training():
+    """token_classifier_rank=r: a C → r (no bias) → N classifier; logits
+    keep the dense classifier's shape and both factors learn."""
+    torch.manual_seed(0)
+    model = build(tiny_cfg(token_classifier_rank=4))
+    head = model.decode_head
+    assert head.token_basis.weight.shape == (4, 32, 1, 1)
+    assert head.token_basis.bias is None
+    assert head.conv_seg.weight.shape == (K, 4, 1, 1)
+    img = torch.randn(2, 3, 32, 32)
+    token_logits, _ = head(model.extract_feat(img))
+    assert token_logits.shape == (2, K, 8, 8)
+    losses = model.forward_train(img, metas(2),
+                                 torch.randint(0, K, (2, 1, 32, 32)))
+    losses['decode.loss_token'].backward()
+    assert head.token_basis.weight.grad.abs().sum() > 0
+    assert head.conv_seg.weight.grad.abs().sum() > 0
+    # the published (dense) head has no factor
+    assert build(tiny_cfg()).decode_head.token_basis is None
+
+
+def test_full_rank_factorised_classifier_represents_the_dense_one():
+    """With r = C the factorised classifier spans every dense classifier:
+    W₂·W₁ with W₁ = I and W₂ = W reproduces the dense logits."""
+    torch.manual_seed(0)
+    dense = build(tiny_cfg()).decode_head.eval()
+    factorised = build(tiny_cfg(token_classifier_rank=32)).decode_head.eval()
+    state = dense.state_dict()
+    state['token_basis.weight'] = torch.eye(32)[:, :, None, None]
+    factorised.load_state_dict(state)
+    fused = torch.randn(2, 32, 8, 8)
+    torch.testing.assert_close(factorised.token_logits(fused),
+                               dense.token_logits(fused))
+
+
+@pytest.mark.parametrize('rank', [0, 2.5, '8'])
+def test_token_classifier_rank_must_be_a_positive_int(rank):
+    with pytest.raises(ValueError, match='token_classifier_rank must be'):
+        build(tiny_cfg(token_classifier_rank=rank))
+
+
 def test_palette_flows_to_a_class_reading_tokenizer():
     """The palette and K are given once, to the head: the class-pattern
     tokenizer takes them; one configured with other colours (the CamVid

@@ -89,9 +89,17 @@ class GSSFFHead(BaseDecodeHead):
             first, so X⁻¹ holds K maps of the input size, not of 4× its
             area.
         temperature (float): T of the ``'soft'`` scores.
+        token_classifier_rank (int | None): None (the published heads): the
+            token classifier is one dense 1×1 conv ``classifier_channels →
+            num_tokens`` (``conv_seg``). An int r factorises it into
+            ``classifier_channels → r`` (``token_basis``, linear, no bias)
+            and ``r → num_tokens`` (``conv_seg``): per cell
+            ``r·(classifier_channels + num_tokens)`` multiply-adds instead of
+            ``classifier_channels·num_tokens``. The GSS-FF-lean configs use
+            it (``benchmarks/bench_token_classifier.py`` measures options).
         indice_channel_index, indice_seg_channel, indice_cls_channel:
-            Deprecated names of the three arguments above
-            (:data:`DEPRECATED_ARGUMENTS`).
+            Deprecated names of ``token_level_index``, ``fusion_channels``
+            and ``classifier_channels`` (:data:`DEPRECATED_ARGUMENTS`).
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
@@ -119,6 +127,7 @@ class GSSFFHead(BaseDecodeHead):
                  inverse_scores='one_hot',
                  inverse_resolution='decoded',
                  temperature=0.01,
+                 token_classifier_rank=None,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(loss_decode=loss_decode, **kwargs)
@@ -132,6 +141,12 @@ class GSSFFHead(BaseDecodeHead):
             raise ValueError(f'inverse_resolution must be one of '
                              f'{INVERSE_RESOLUTIONS}, got '
                              f'{inverse_resolution!r}')
+        if token_classifier_rank is not None and (
+                not isinstance(token_classifier_rank, int)
+                or token_classifier_rank < 1):
+            raise ValueError('token_classifier_rank must be None (a dense '
+                             'token classifier) or a positive int, got '
+                             f'{token_classifier_rank!r}')
         self.codec = MaskigeCodec(palette, self.num_classes,
                                   self.ignore_index)
         self.tokenizer = build_tokenizer(tokenizer, self.codec)
@@ -168,8 +183,15 @@ class GSSFFHead(BaseDecodeHead):
         # The token classifier. It replaces BaseDecodeHead's K-way
         # classifier and keeps its name: released checkpoints store it as
         # ``conv_seg``.
-        self.conv_seg = nn.Conv2d(classifier_channels,
-                                  self.tokenizer.num_tokens, 1)
+        if token_classifier_rank is None:
+            self.token_basis = None
+            seg_in = classifier_channels
+        else:
+            self.token_basis = nn.Conv2d(classifier_channels,
+                                         token_classifier_rank, 1,
+                                         bias=False)
+            seg_in = token_classifier_rank
+        self.conv_seg = nn.Conv2d(seg_in, self.tokenizer.num_tokens, 1)
         if pixel_head == 'separate':
             self.convs_pixel, self.fusion_conv_pixel = build_mla(
                 self.in_channels, self.channels, self.channels,
@@ -210,8 +232,11 @@ class GSSFFHead(BaseDecodeHead):
         # an NCHW view: with thousands of tokens, softmax and cross-entropy
         # over a contiguous last dim are much cheaper than over NCHW
         # channels (same numbers; benchmarks/bench_token_classifier.py).
-        logits = F.linear(x.permute(0, 2, 3, 1),
-                          self.conv_seg.weight.flatten(1), self.conv_seg.bias)
+        pixels = x.permute(0, 2, 3, 1)  # (B, h, w, classifier_channels)
+        if self.token_basis is not None:  # (B, h, w, rank)
+            pixels = F.linear(pixels, self.token_basis.weight.flatten(1))
+        logits = F.linear(pixels, self.conv_seg.weight.flatten(1),
+                          self.conv_seg.bias)
         return logits.permute(0, 3, 1, 2)
 
     def pixel_logits(self, inputs, fused):

@@ -1,0 +1,102 @@
+"""FLOPs of GSS-FF, GSS-FF-lean and UPerNet with the same backbone.
+
+One inference forward of one window, counted by ``tools/get_flops.py``'s
+operator counter (imported, so the numbers are exactly those the tool
+prints; one multiply-add = one FLOP, shapes only on the ``meta`` device,
+no weights):
+
+* ResNet-101 at 768×768 (one Cityscapes sliding window): mmseg's UPerNet,
+  the published GSS-FF (dilated backbone, DALL·E dVAE), GSS-FF-lean;
+* Swin-L at 512×512 (ADE20K): the same three.
+
+Prints a table and writes ``benchmarks/results/flops.json``; the goal of
+the lean variant is at most 1.5× UPerNet's FLOPs (docs/lean.md).
+
+    python benchmarks/bench_flops.py [--out benchmarks/results/flops.json]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools'))  # get_flops imports _cli
+
+import get_flops  # noqa: E402
+import torch  # noqa: E402
+
+RESULTS = osp.join(ROOT, 'benchmarks', 'results')
+#: (setting, input size, [(model, config)]); UPerNet first: the reference.
+SETTINGS = (
+    ('ResNet-101, Cityscapes window', (768, 768), (
+        ('UPerNet', 'cityscapes/upernet_r101_768x768_80k_cityscapes.py'),
+        ('GSS-FF (published)',
+         'cityscapes/gss-ff_r101_768x768_80k_cityscapes.py'),
+        ('GSS-FF-lean',
+         'cityscapes/gss-ff-lean_r101_768x768_80k_cityscapes.py'),
+    )),
+    ('Swin-L, ADE20K', (512, 512), (
+        ('UPerNet', 'ade20k/upernet_swin-l_512x512_160k_ade20k.py'),
+        ('GSS-FF (published)', 'ade20k/gss-ff_swin-l_512x512_160k_ade20k.py'),
+        ('GSS-FF-lean', 'ade20k/gss-ff-lean_swin-l_512x512_160k_ade20k.py'),
+    )),
+)
+#: The lean variant's goal, in multiples of UPerNet's FLOPs.
+GOAL = 1.5
+
+
+def measure(config, size):
+    """get_flops' count of one forward of ``config`` at ``size``.
+
+    Returns:
+        dict: ``gflops`` (operator counter), ``parts`` (name → GFLOPs;
+        the decode head without its tokenizer) and ``params`` (millions).
+    """
+    cfg = get_flops.Config.fromfile(osp.join(ROOT, 'configs', 'gss',
+                                             config))
+    result = get_flops.complexity(get_flops.build_model(cfg), size, 'meta')
+    return dict(
+        gflops=result['aten_flops'] / 1e9,
+        parts={name: part['aten_flops'] / 1e9
+               for name, part in result['parts'].items()},
+        params=result['params'] / 1e6)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--out', default=osp.join(RESULTS, 'flops.json'))
+    args = parser.parse_args()
+    rows = []
+    for setting, size, models in SETTINGS:
+        reference = None
+        for model, config in models:
+            row = dict(setting=setting, input=list(size), model=model,
+                       config=f'configs/gss/{config}', **measure(config,
+                                                                 size))
+            reference = reference or row['gflops']
+            row['vs_upernet'] = row['gflops'] / reference
+            rows.append(row)
+    print(f'{"setting":32s} {"model":20s} {"GFLOPs":>8s} {"backbone":>9s} '
+          f'{"head":>8s} {"tokenizer":>9s} {"× UPerNet":>9s}')
+    for r in rows:
+        parts = r['parts']
+        print(f'{r["setting"]:32s} {r["model"]:20s} {r["gflops"]:8.1f} '
+              f'{parts["backbone"]:9.1f} {parts["decode head"]:8.1f} '
+              f'{parts.get("tokenizer", 0.0):9.1f} {r["vs_upernet"]:8.2f}x')
+    lean = [r for r in rows if r['model'] == 'GSS-FF-lean']
+    met = all(r['vs_upernet'] <= GOAL for r in lean)
+    print(f'GSS-FF-lean ≤ {GOAL}× UPerNet in every setting: {met}')
+    os.makedirs(osp.dirname(args.out), exist_ok=True)
+    with open(args.out, 'w') as f:
+        json.dump(dict(rows=rows, goal=GOAL, goal_met=met,
+                       counter='tools/get_flops.py operator counter '
+                       '(multiply-adds, meta device)',
+                       torch=torch.__version__), f, indent=2)
+    print(f'written {args.out}')
+    return rows
+
+
+if __name__ == '__main__':
+    main()
