@@ -283,3 +283,22 @@ def test_palette_flows_to_a_class_reading_tokenizer():
                        "classes\\) but the model paints them with 'camvid' "
                        "\\(11 classes\\)"):
         build(tiny_cfg(tokenizer=wrong))
+
+
+def test_neighbourhood_inverse_is_selectable():
+    """``inverse_scores='neighbourhood'``: the prediction is the
+    neighbourhood-constrained X⁻¹ of the decoded maskige."""
+    torch.manual_seed(0)
+    model = build(tiny_cfg(inverse_scores='neighbourhood',
+                           neighbourhood_window=3,
+                           neighbourhood_tolerance=20.0)).eval()
+    img = torch.randn(1, 3, 32, 32)
+    pred = model.inference(img, metas(1), rescale=True).argmax(1)
+    head = model.decode_head
+    maskige = head.predicted_maskige(model.extract_feat(img))
+    scores = head.codec.neighbourhood_one_hot(maskige, 3, 20.0)
+    expected = torch.nn.functional.interpolate(
+        scores, size=(32, 32), mode='bilinear', align_corners=False)
+    assert torch.equal(pred, expected.argmax(1))
+    with pytest.raises(ValueError, match="'neighbourhood'"):
+        build(tiny_cfg(inverse_scores='nearest'))
