@@ -17,7 +17,8 @@ bilinear down 4× and up; ``gauss1.5``: Gaussian, σ = 1.5) → X⁻¹; and
 given (default ``work_dirs/vqvae_camvid/latest.pth``, only read), the
 tokenizer's real reconstruction (palette ``camvid``, which it was trained
 with). Per setting: mIoU, per-class IoU and ``foreign``, the pixels given a
-class absent from their true 5×5 neighbourhood (void pixels included).
+class absent from their true 5×5 neighbourhood (void pixels, which no
+metric scores, excluded).
 Palette columns: smallest pairwise distance, smallest colour-to-blend
 distance (all pairs) and the share of val class boundaries (weighted by how
 often each pair touches) whose blends pass through a third colour's cell.
@@ -96,13 +97,14 @@ def decode(codec, maskige, decoder):
 
 
 def foreign_pixels(pred, labels):
-    """(K,) counts of pixels predicted as a class absent from their true
-    ``TRUE_WINDOW`` neighbourhood, per predicted class."""
+    """(K,) counts of labelled (not void) pixels predicted as a class absent
+    from their true ``TRUE_WINDOW`` neighbourhood, per predicted class."""
     true = F.one_hot(labels.clamp(max=NUM_CLASSES), NUM_CLASSES + 1)
     present = F.max_pool2d(
         true.permute(0, 3, 1, 2).float(), TRUE_WINDOW, stride=1,
         padding=TRUE_WINDOW // 2)
-    absent = present.gather(1, pred[:, None])[:, 0] == 0
+    absent = (present.gather(1, pred[:, None])[:, 0] == 0) & (
+        labels != IGNORE)
     return torch.bincount(pred[absent], minlength=NUM_CLASSES)
 
 

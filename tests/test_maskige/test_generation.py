@@ -158,3 +158,27 @@ def test_cli(tmp_path):
         min_distance, abs=1e-3)
     assert palette_distances(palette.colors)[0] == pytest.approx(
         min_distance, abs=1e-3)
+
+
+def test_cli_avoid_blends_of_adjacent_classes(tmp_path):
+    import mmcv
+    labels = np.zeros((8, 8), dtype=np.uint8)
+    labels[:, 4:] = 1
+    labels[6:] = 2
+    labels[0, 0] = 255  # void counts as the ignore colour
+    mmcv.imwrite(labels, str(tmp_path / 'labels' / 'a.png'))
+    out = str(tmp_path / 'pal.json')
+    result = subprocess.run(
+        [sys.executable, TOOL, '--num-classes', '3', '--iters', '200',
+         '--avoid-blends', 'adjacent', '--labels', str(tmp_path / 'labels'),
+         '--min-share', '0', '--out', out],
+        capture_output=True, text=True, check=True, cwd=str(tmp_path))
+    assert '4 neighbouring class pairs' in result.stdout
+    palette = Palette.build(out, num_classes=3)
+    colors = np.concatenate([palette.colors, palette.ignore_color[None]])
+    pairs = adjacent_pairs(class_adjacency([labels], 3))
+    assert blend_margins(colors.astype(float), pairs)[0].min() > 0
+    bad = subprocess.run([sys.executable, TOOL, '--num-classes', '3',
+                          '--avoid-blends', 'adjacent'],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and 'go together' in bad.stderr
