@@ -1,11 +1,15 @@
 """Maskiges: label maps painted as RGB images, and their inverse."""
 from .codec import (MaskigeCodec, labels_to_maskige, maskige_to_labels,
-                    maskige_to_scores, upsample_labels)
-from .generation import generate_palette, palette_distances
+                    maskige_to_scores, neighbourhood_nearest,
+                    upsample_labels)
+from .generation import (adjacent_pairs, blend_distance, blend_margins,
+                         class_adjacency, generate_palette,
+                         palette_distances)
 from .palette import Palette, list_palettes
 
 __all__ = [
     'Palette', 'list_palettes', 'generate_palette', 'palette_distances',
+    'blend_distance', 'blend_margins', 'class_adjacency', 'adjacent_pairs',
     'labels_to_maskige', 'upsample_labels', 'maskige_to_scores',
-    'maskige_to_labels', 'MaskigeCodec'
+    'maskige_to_labels', 'neighbourhood_nearest', 'MaskigeCodec'
 ]

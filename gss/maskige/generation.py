@@ -45,6 +45,24 @@ The problem is non-convex, so the result is a good local optimum (for
 K = 19 the constrained run happens to find a better one than the plain
 run).
 
+**Blend-aware palettes** (``avoid_blends``). Where a decoder mixes two
+class colours at a boundary it outputs a point of the segment between them;
+if that segment passes close to a third colour, nearest-colour decoding
+returns the third class (CamVid's maximal-distance palette: the Road/Pavement
+midpoint is 11.5 from Bicyclist). With ``avoid_blends`` the maximin also
+covers, for the given pairs (i, j) and every other colour k, the *blend
+margin* of :func:`blend_margins`, ``min_t ||x_t - beta_k|| - min(||x_t -
+beta_i||, ||x_t - beta_j||)`` over the blends ``x_t``, taken relative to
+``||beta_i - beta_j||`` (times 255, so that shrinking the palette does not
+pay): a positive margin means no mix of i and j decodes to k. The ignore
+colour takes part as colour K. Not every pair can have it: a palette
+whose triangles are all acute has at most 5 colours in 3-D, so give the
+pairs that matter, the classes that touch most often in the training label
+maps (:func:`class_adjacency`, :func:`adjacent_pairs`); with too many pairs
+the maximin would merge colours, which is refused. Keeping colours away from
+the segments alone (:func:`blend_distance`) is not enough: a colour 50 away
+from a 200-long segment still captures its midpoint.
+
 With ``avoid_gray=True`` the feasible set excludes the cylinder of radius
 ``gray_radius`` around the grey diagonal ``r = g = b`` (distance of ``p``
 from it is ``||p - mean(p)||``). This removes greys, near-black and
@@ -52,6 +70,9 @@ near-white colours: low-chroma colours, and where averages of many colours
 (e.g. blurred maskige edges) land, so no class should live there.
 """
 import numpy as np
+
+#: Samples of the blend weight t when measuring blend margins.
+BLEND_STEPS = 33
 
 #: Points whose RGB distance from the grey axis r = g = b is below this are
 #: excluded when ``avoid_gray=True`` (a quarter of the 0..255 range).
@@ -82,13 +103,98 @@ def palette_distances(colors):
     return float(nearest.min()), float(nearest.mean())
 
 
+def blend_distance(colors, pairs=None):
+    """Smallest distance of a colour from a blend of two other colours.
+
+    A blend of colours i and j is a point of the segment between them (what
+    a decoder outputs where it mixes the two classes).
+
+    Args:
+        colors (array-like): (N, 3) RGB colours in 0..255 units (class
+            colours, optionally followed by the ignore colour).
+        pairs (array-like, optional): (P, 2) index pairs whose blends count;
+            None: all pairs.
+
+    Returns:
+        tuple[float, tuple[int, int, int]]: the distance (``inf`` for fewer
+        than three colours) and the ``(k, i, j)`` that attain it: colour k
+        is that close to the blend of colours i and j.
+    """
+    colors = np.asarray(colors, dtype=np.float64)
+    if colors.ndim != 2 or colors.shape[1] != 3:
+        raise ValueError('colors must be a (N, 3) array of RGB values, got '
+                         f'shape {colors.shape}')
+    pairs = _blend_pairs('all' if pairs is None else pairs, len(colors))
+    if len(colors) < 3 or pairs is None:
+        return float('inf'), (-1, -1, -1)
+    dist = _segment_distances(colors, pairs)[0]
+    m, k = np.unravel_index(int(np.argmin(dist)), dist.shape)
+    return float(dist[m, k]), (int(k), *(int(v) for v in pairs[m]))
+
+
+def class_adjacency(label_maps, num_classes):
+    """Count how often two classes touch in label maps.
+
+    Args:
+        label_maps (iterable[array-like]): (H, W) integer label maps; ids
+            ``>= num_classes`` (void, ignore) all count as class
+            ``num_classes`` (the ignore colour of a palette).
+        num_classes (int): Number of classes K.
+
+    Returns:
+        np.ndarray: (K + 1, K + 1) int64, symmetric: entry (i, j) is the
+        number of horizontally or vertically adjacent pixel pairs with
+        labels i and j (zero diagonal).
+    """
+    size = num_classes + 1
+    counts = np.zeros(size * size, dtype=np.int64)
+    for labels in label_maps:
+        labels = np.asarray(labels)
+        if labels.ndim != 2 or labels.dtype.kind not in 'ui' or (
+                labels.size and labels.min() < 0):
+            raise ValueError('label maps must be (H, W) arrays of '
+                             f'non-negative integers, got shape '
+                             f'{labels.shape} of {labels.dtype}')
+        labels = np.minimum(labels.astype(np.int64), num_classes)
+        for a, b in ((labels[:, 1:], labels[:, :-1]),
+                     (labels[1:], labels[:-1])):
+            change = a != b
+            counts += np.bincount(a[change] * size + b[change],
+                                  minlength=size * size)
+    counts = counts.reshape(size, size)
+    return counts + counts.T
+
+
+def adjacent_pairs(adjacency, min_share=0.0):
+    """Class pairs that touch in label maps.
+
+    Args:
+        adjacency (np.ndarray): (N, N) symmetric counts of
+            :func:`class_adjacency`.
+        min_share (float): Keep pairs holding more than this share of all
+            class boundaries (0: every pair that touches at all).
+
+    Returns:
+        np.ndarray: (P, 2) int64 pairs ``i < j``.
+    """
+    adjacency = np.asarray(adjacency)
+    if adjacency.ndim != 2 or adjacency.shape[0] != adjacency.shape[1]:
+        raise ValueError('adjacency must be a square (N, N) count matrix, '
+                         f'got shape {adjacency.shape}')
+    upper = np.triu(adjacency, k=1)
+    total = upper.sum()
+    return np.argwhere(upper > min_share * total) if total else \
+        np.zeros((0, 2), dtype=np.int64)
+
+
 def generate_palette(num_classes,
                      seed=0,
                      avoid_gray=False,
                      iters=1000,
                      grid_step=5,
                      gray_radius=GRAY_RADIUS,
-                     ignore_color=None):
+                     ignore_color=None,
+                     avoid_blends=None):
     """Generate K colours that are maximally far apart in RGB space.
 
     Args:
@@ -106,6 +212,12 @@ def generate_palette(num_classes,
         ignore_color (array-like, optional): (3,) colour reserved for the
             ignore label. It is a fixed point of the packing, so class
             colours keep away from it too.
+        avoid_blends (str | array-like, optional): Also keep every colour
+            away from the blends (segments) of pairs of other colours:
+            ``'all'`` pairs, or (P, 2) class index pairs, e.g. the
+            neighbours of :func:`adjacent_pairs`; index K stands for the
+            ignore colour (then ``ignore_color`` is required). None: the
+            plain maximal-distance palette.
 
     Returns:
         np.ndarray: (K, 3) uint8 colours.
@@ -130,11 +242,18 @@ def generate_palette(num_classes,
             f'{len(grid)} usable points: lower grid_step (now {grid_step})'
             + (' or gray_radius' if avoid_gray else ''))
 
+    pairs = _blend_pairs(avoid_blends, num_classes + len(anchors))
     rng = np.random.default_rng(seed)
     points = _farthest_points(grid, num_classes, anchors, rng)
     if iters > 0 and num_classes > 1:
         points = _refine(points, anchors, iters,
-                         gray_radius if avoid_gray else None)
+                         gray_radius if avoid_gray else None, pairs)
+        if pairs is not None and _min_distance(points, anchors, pairs) <= 0:
+            raise ValueError(
+                f'the blends of the {len(pairs)} avoid_blends pairs cannot '
+                'all be kept out of the other colours (the optimum merges '
+                'colours): give fewer pairs, e.g. adjacent_pairs() with a '
+                'larger min_share')
     colors = np.clip(np.rint(points), 0, 255).astype(np.uint8)
     if len(np.unique(colors, axis=0)) != num_classes:
         raise RuntimeError(
@@ -204,16 +323,157 @@ def _project(points, gray_radius):
     return points
 
 
-def _refine(points, anchors, iters, gray_radius):
-    """Softmin-weighted repulsion that increases the minimum distance."""
+def _blend_pairs(avoid_blends, num_colors):
+    """Validate ``avoid_blends`` as (P, 2) indices into ``num_colors``."""
+    if avoid_blends is None:
+        return None
+    if isinstance(avoid_blends, str):
+        if avoid_blends != 'all':
+            raise ValueError("avoid_blends must be None, 'all' or (P, 2) "
+                             f'index pairs, got {avoid_blends!r}')
+        return np.array(np.triu_indices(num_colors, k=1)).T
+    pairs = np.asarray(avoid_blends)
+    if pairs.size == 0:
+        return None
+    if pairs.ndim != 2 or pairs.shape[1] != 2 or pairs.dtype.kind not in \
+            'ui' or pairs.min() < 0 or pairs.max() >= num_colors or (
+                pairs[:, 0] == pairs[:, 1]).any():
+        raise ValueError(
+            'avoid_blends pairs must be (P, 2) integers (i, j), i != j, in '
+            f'0..{num_colors - 1} (the classes, then the ignore colour if '
+            f'one is given), got {pairs.tolist()[:5]}')
+    return pairs.astype(np.int64)
+
+
+def _segment_distances(colors, pairs):
+    """Distances of every colour from the segments between pairs.
+
+    Args:
+        colors (np.ndarray): (N, 3) float64.
+        pairs (np.ndarray): (P, 2) indices into ``colors``.
+
+    Returns:
+        tuple: ``dist`` (P, N), ``inf`` where the colour is an end point of
+        the pair; ``t`` (P, N) in [0, 1], where the nearest point
+        ``c_i + t (c_j - c_i)`` lies; ``offset`` (P, N, 3), the colour
+        minus that point.
+    """
+    start = colors[pairs[:, 0]]
+    span = colors[pairs[:, 1]] - start  # (P, 3)
+    rel = colors[None] - start[:, None]  # (P, N, 3)
+    length2 = np.maximum((span * span).sum(axis=1), 1e-12)
+    t = np.clip(np.einsum('pnc,pc->pn', rel, span) / length2[:, None], 0, 1)
+    offset = rel - t[..., None] * span[:, None]
+    dist = np.linalg.norm(offset, axis=-1)
+    rows = np.arange(len(pairs))
+    dist[rows, pairs[:, 0]] = np.inf
+    dist[rows, pairs[:, 1]] = np.inf
+    return dist, t, offset
+
+
+def blend_margins(colors, pairs, steps=BLEND_STEPS):
+    """Decoding margins of the blends of ``pairs`` against every colour.
+
+    For colour k and the blend ``x_t = c_i + t (c_j - c_i)`` of a pair, the
+    margin is ``min_t ||x_t - c_k|| - min(||x_t - c_i||, ||x_t - c_j||)``
+    over ``steps`` values of t in [0, 1]: where it is negative, nearest-
+    colour decoding turns that mix of i and j into class k. (It equals the
+    pairwise distance at t = 0, so it is never above it.)
+
+    Args:
+        colors (np.ndarray): (N, 3) float64 colours.
+        pairs (np.ndarray): (P, 2) indices into ``colors``.
+        steps (int): Samples of t.
+
+    Returns:
+        tuple: ``margin`` (P, N), ``inf`` where the colour is an end point
+        of the pair; ``t`` (P, N), the sample attaining it.
+    """
+    start = colors[pairs[:, 0]]
+    span = colors[pairs[:, 1]] - start  # (P, 3)
+    t = np.linspace(0.0, 1.0, steps)
+    blends = start[:, None] + t[None, :, None] * span[:, None]  # (P, T, 3)
+    to_colors = np.linalg.norm(blends[:, :, None] - colors[None, None],
+                               axis=-1)  # (P, T, N)
+    to_pair = np.minimum(t, 1 - t)[None] * np.linalg.norm(
+        span, axis=1)[:, None]  # (P, T)
+    margins = to_colors - to_pair[..., None]
+    worst = margins.argmin(axis=1)  # (P, N)
+    margin = np.take_along_axis(margins, worst[:, None], axis=1)[:, 0]
+    rows = np.arange(len(pairs))
+    margin[rows, pairs[:, 0]] = np.inf
+    margin[rows, pairs[:, 1]] = np.inf
+    return margin, t[worst]
+
+
+def _blend_scores(colors, pairs, margin):
+    """Blend margins relative to their pair's distance, times 255.
+
+    Margins are scale-covariant: negative ones would improve by shrinking
+    the whole palette towards one point. Relative to ``||c_j - c_i||`` they
+    do not, so the maximin cannot collapse while some are negative.
+    """
+    length = np.linalg.norm(colors[pairs[:, 1]] - colors[pairs[:, 0]],
+                            axis=1)
+    return 255.0 * margin / length[:, None]
+
+
+def _blend_force(colors, pairs, margin, t, d_min, tau):
+    """Softmin-weighted ascent direction of :func:`_blend_scores`.
+
+    For a score ``s = 255 m / L``: ``ds = 255 (dm - s dL / 255) / L``. At
+    the worst blend ``x = c_i + t (c_j - c_i)`` with ``m = ||x - c_k|| -
+    ||x - c_n||`` (``n`` the nearer end), ``dm/dc_k = -u_k`` and ``dm/dx =
+    u_k - u_n`` (``u``: unit vectors from the colours to ``x``); ``x``
+    moves with ``c_i`` by ``1 - t`` and with ``c_j`` by ``t``, and ``c_n``
+    also moves ``||x - c_n||`` directly (``+u_n``); ``dL`` is ``-/+`` the
+    unit pair direction in ``c_i`` / ``c_j``. Returns the (N, 3) weighted
+    sum of these gradients.
+    """
+    first, second = pairs[:, 0, None], pairs[:, 1, None]
+    span = colors[second] - colors[first]  # (P, 1, 3)
+    length = np.linalg.norm(span, axis=-1)  # (P, 1)
+    score = 255.0 * margin / length
+    weight = np.exp(-(score - d_min) / tau)  # (P, N), 0 where inf
+    score = np.where(np.isfinite(score), score, 0.0)
+    dm = (255.0 * weight / length)[..., None]  # weight of dm, (P, N, 1)
+    blend = colors[first] + t[..., None] * span  # (P, N, 3)
+    u_k = _unit(blend - colors[None])
+    near = np.where(t <= 0.5, first, second)  # (P, N)
+    u_n = _unit(blend - colors[near])
+    grad_x = (u_k - u_n) * dm
+    force = -(u_k * dm).sum(axis=0)
+    np.add.at(force, np.broadcast_to(first, t.shape),
+              (1 - t)[..., None] * grad_x)
+    np.add.at(force, np.broadcast_to(second, t.shape), t[..., None] * grad_x)
+    np.add.at(force, near, u_n * dm)
+    # - s dL / L per pair: c_j moves along the pair direction, c_i against.
+    stretch = -(score * dm[..., 0]).sum(axis=1) / 255.0  # (P,)
+    along = stretch[:, None] * (span[:, 0] / length)  # (P, 3)
+    np.add.at(force, pairs[:, 1], along)
+    np.add.at(force, pairs[:, 0], -along)
+    return force
+
+
+def _unit(vectors):
+    """Rows of ``vectors`` (..., 3) scaled to length 1 (0 stays 0)."""
+    norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norm, 1e-12)
+
+
+def _refine(points, anchors, iters, gray_radius, pairs=None):
+    """Softmin-weighted repulsion that increases the minimum distance (of
+    the colours from each other and, given ``pairs``, from the blends of
+    those pairs)."""
     num = len(points)
-    best, best_min = points, palette_distances(
-        np.concatenate([points, anchors]))[0]
+    best, best_min = points, _min_distance(points, anchors, pairs)
     # Moves start at a tenth of the spacing and end at ~1/1000 of it; the
     # softmin temperature shrinks alike so late steps only see the closest
-    # pairs.
-    step0, step1 = 0.1 * best_min, 1e-3 * best_min
-    tau0, tau1 = 0.1 * best_min, 5e-3 * best_min
+    # pairs. (Blend margins may be negative: the spacing is the pairwise
+    # one.)
+    spacing = palette_distances(np.concatenate([points, anchors]))[0]
+    step0, step1 = 0.1 * spacing, 1e-3 * spacing
+    tau0, tau1 = 0.1 * spacing, 5e-3 * spacing
     for it in range(iters + 1):
         others = np.concatenate([points, anchors])
         # Gram-matrix distances avoid a (K, K, 3) difference tensor.
@@ -222,6 +482,9 @@ def _refine(points, anchors, iters, gray_radius):
             sq[:num, None] + sq[None, :] - 2 * points @ others.T, 0.0))
         dist[np.arange(num), np.arange(num)] = np.inf
         d_min = dist.min()
+        if pairs is not None:
+            margin, worst_t = blend_margins(others, pairs)
+            d_min = min(d_min, _blend_scores(others, pairs, margin).min())
         if d_min > best_min:
             best, best_min = points, d_min
         if it == iters:
@@ -232,8 +495,22 @@ def _refine(points, anchors, iters, gray_radius):
         # force_i = sum_j w_ij (p_i - p_j) / d_ij, as two matrix products.
         coef = np.exp(-(dist - d_min) / tau) / dist
         force = points * coef.sum(axis=1, keepdims=True) - coef @ others
+        if pairs is not None:
+            force = force + _blend_force(others, pairs, margin, worst_t,
+                                         d_min, tau)[:num]
         norm = np.linalg.norm(force, axis=1).max()
         if norm == 0:
             break
         points = _project(points + force * (step / norm), gray_radius)
     return best
+
+
+def _min_distance(points, anchors, pairs):
+    """The refinement's objective: the smallest colour distance, and with
+    ``pairs`` the smallest colour-to-blend distance too."""
+    others = np.concatenate([points, anchors])
+    d_min = palette_distances(others)[0]
+    if pairs is not None:
+        d_min = min(d_min, _blend_scores(
+            others, pairs, blend_margins(others, pairs)[0]).min())
+    return d_min

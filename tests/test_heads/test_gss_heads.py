@@ -356,3 +356,22 @@ def test_authors_argument_names_still_build_with_a_warning(head):
     both.decode_head['indice_seg_channel'] = 24
     with pytest.raises(AssertionError, match='`indice_seg_channel'):
         build(both)
+
+
+def test_neighbourhood_inverse_is_selectable():
+    """``inverse_scores='neighbourhood'``: the prediction is the
+    neighbourhood-constrained X⁻¹ of the decoded maskige."""
+    torch.manual_seed(0)
+    model = build(tiny_cfg(inverse_scores='neighbourhood',
+                           neighbourhood_window=3,
+                           neighbourhood_tolerance=20.0)).eval()
+    img = torch.randn(1, 3, 32, 32)
+    pred = model.inference(img, metas(1), rescale=True).argmax(1)
+    head = model.decode_head
+    maskige = head.decoded_maskige(model.extract_feat(img))
+    scores = head.codec.neighbourhood_one_hot(maskige, 3, 20.0)
+    expected = torch.nn.functional.interpolate(
+        scores, size=(32, 32), mode='bilinear', align_corners=False)
+    assert torch.equal(pred, expected.argmax(1))
+    with pytest.raises(ValueError, match="'neighbourhood'"):
+        build(tiny_cfg(inverse_scores='nearest'))

@@ -8,7 +8,8 @@ import torch
 
 from gss.maskige import (MaskigeCodec, Palette, labels_to_maskige,
                          maskige_to_labels, maskige_to_scores,
-                         palette_distances, upsample_labels)
+                         neighbourhood_nearest, palette_distances,
+                         upsample_labels)
 
 SHIPPED = ('cityscapes', 'ade20k', 'mseg', 'camvid')
 EXACT_METHODS = ('matmul', 'lut', 'auto')
@@ -281,3 +282,94 @@ def test_one_hot_is_the_nearest_class_colour_never_ignore():
                                                             None])**2).sum(2)
     assert torch.equal(labels, dist.argmin(1))
     assert labels[0, 0, 0] < 150
+
+
+def road_pavement_boundary(codec, size=12):
+    """A Road | Pavement maskige whose boundary column is their 50/50 mix
+    (what a decoder outputs where it blends the two), void at the top."""
+    road, pavement = 3, 4  # CamVid (SegNet order)
+    labels = torch.full((1, size, size), road)
+    labels[:, :, size // 2:] = pavement
+    labels[:, :3] = 255
+    maskige = codec.encode(labels)
+    mix = (codec.colors[road].double() + codec.colors[pavement]) / 2 / 255
+    maskige[0, :, 3:, size // 2] = mix.float()[:, None]
+    return labels, maskige
+
+
+def window_candidates(maskige, codec, window):
+    """(B, K + 1, H, W): classes (then void) of the exactly pure pixels in
+    each pixel's window, by a plain loop over windows."""
+    table = torch.cat([codec.colors, codec.ignore_color[None]]).float() / 255
+    exact = (maskige[:, None] == table[None, :, :, None, None]).all(2)
+    batch, num, height, width = exact.shape
+    out = torch.zeros_like(exact)
+    r = window // 2
+    for y in range(height):
+        for x in range(width):
+            out[:, :, y, x] = exact[:, :, max(0, y - r):y + r + 1,
+                                    max(0, x - r):x + r + 1].flatten(2).any(2)
+    return out
+
+
+@pytest.mark.parametrize('window', [3, 5])
+def test_neighbourhood_decoding_keeps_blends_out_of_third_classes(window):
+    """CamVid's Road/Pavement mix lies 11.5 from Bicyclist: nearest colour
+    decodes the boundary as Bicyclist, the neighbourhood-constrained X⁻¹
+    only returns classes found pure in the window."""
+    codec = MaskigeCodec('camvid', num_classes=11)
+    labels, maskige = road_pavement_boundary(codec)
+    bicyclist = 10  # (128, 0, 116), 11.5 from the mix (127.5, 0, 127.5)
+    nearest = codec.one_hot(maskige).argmax(1)
+    assert (nearest[0, 3:, 6] == bicyclist).all()
+    scores = codec.neighbourhood_one_hot(maskige, window=window)
+    assert torch.equal(scores.sum(1), torch.ones(labels.shape))
+    constrained = scores.argmax(1)
+    candidates = window_candidates(maskige, codec, window)[:, :11]
+    has_class = candidates.any(1)  # else only void nearby: plain nearest
+    assert has_class[:, 3:].all() and not has_class.all()
+    assert candidates.gather(1, constrained[:, None])[:, 0][has_class].all()
+    assert torch.equal(constrained[~has_class], nearest[~has_class])
+    assert not (constrained[:, 3:] == bicyclist).any()
+    assert torch.equal(constrained[:, 3:, :6], labels[:, 3:, :6])
+
+
+def test_neighbourhood_decoding_equals_nearest_on_clean_maskiges():
+    codec = MaskigeCodec('ade20k', num_classes=150)
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.randint(0, 150, (2, 9, 13), generator=gen)
+    labels[0, :3, :4] = 255
+    maskige = codec.encode(labels)
+    nearest = codec.one_hot(maskige)
+    assert torch.equal(codec.neighbourhood_one_hot(maskige, 1), nearest)
+    for window in (3, 9):
+        # Void pixels get a class of their window instead of the class
+        # whose colour is nearest to void's; class pixels are unchanged.
+        constrained = codec.neighbourhood_one_hot(maskige, window)
+        is_class = labels != 255
+        assert torch.equal(constrained.argmax(1)[is_class],
+                           labels[is_class])
+        assert torch.equal(constrained.argmax(1)[is_class],
+                           nearest.argmax(1)[is_class])
+    # With the ignore colour among the outputs, void decodes to itself.
+    table = torch.cat([codec.colors, codec.ignore_color[None]])
+    decoded = neighbourhood_nearest(maskige, table)
+    assert torch.equal(decoded.masked_fill(decoded == 150, 255), labels)
+
+
+def test_neighbourhood_decoding_without_pure_pixels_is_nearest():
+    codec = MaskigeCodec('camvid', num_classes=11)
+    _, maskige = road_pavement_boundary(codec)
+    noisy = (maskige + 0.2).clamp(0, 1)  # no pixel within tolerance
+    assert torch.equal(codec.neighbourhood_one_hot(noisy),
+                       codec.one_hot(noisy))
+
+
+def test_neighbourhood_decoding_bad_arguments():
+    maskige = torch.rand(1, 3, 4, 4)
+    with pytest.raises(ValueError, match='odd positive int'):
+        neighbourhood_nearest(maskige, RGB, window=4)
+    with pytest.raises(ValueError, match='tolerance must be > 0'):
+        neighbourhood_nearest(maskige, RGB, tolerance=0)
+    with pytest.raises(ValueError, match='num_outputs must be in 1..3'):
+        neighbourhood_nearest(maskige, RGB, num_outputs=4)

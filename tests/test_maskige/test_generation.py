@@ -8,7 +8,9 @@ import gss  # noqa: F401,I001  (must precede any mmseg import)
 import numpy as np
 import pytest
 
-from gss.maskige import Palette, generate_palette, palette_distances
+from gss.maskige import (Palette, adjacent_pairs, blend_distance,
+                         blend_margins, class_adjacency, generate_palette,
+                         palette_distances)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'posterior_learning.py')
@@ -21,6 +23,73 @@ def test_palette_distances_by_hand():
     assert min_distance == 5
     assert mean_nn == pytest.approx((5 + 5 + 10) / 3)
     assert palette_distances([[1, 2, 3]]) == (float('inf'), float('inf'))
+
+
+def test_blend_distance_and_margins_by_hand():
+    # Colour 2 sits 3 above the midpoint of the 10-long segment 0-1.
+    colors = np.array([[0, 0, 0], [10, 0, 0], [5, 3, 0]], dtype=float)
+    assert blend_distance(colors) == (pytest.approx(3), (2, 0, 1))
+    margin, t = blend_margins(colors, np.array([[0, 1]]))
+    # At the midpoint colour 2 is 3 away, the pair's colours 5: -2.
+    assert margin[0, 2] == pytest.approx(-2) and t[0, 2] == 0.5
+    assert np.isinf(margin[0, :2]).all()
+    assert blend_distance(colors[:2]) == (float('inf'), (-1, -1, -1))
+
+
+def test_class_adjacency_and_pairs_by_hand():
+    labels = np.array([[0, 0, 1],
+                       [2, 2, 9]], dtype=np.uint8)  # 9 >= K: void (3)
+    adjacency = class_adjacency([labels], num_classes=3)
+    expected = np.zeros((4, 4), dtype=np.int64)
+    for i, j, n in ((0, 1, 1), (0, 2, 2), (1, 3, 1), (2, 3, 1)):
+        expected[i, j] = expected[j, i] = n
+    assert np.array_equal(adjacency, expected)
+    assert adjacent_pairs(adjacency).tolist() == [[0, 1], [0, 2], [1, 3],
+                                                  [2, 3]]
+    assert adjacent_pairs(adjacency, min_share=0.3).tolist() == [[0, 2]]
+    with pytest.raises(ValueError, match='non-negative integers'):
+        class_adjacency([labels.astype(float)], 3)
+
+
+def test_avoid_blends_keeps_pair_mixes_decoding_to_the_pair():
+    # Pairs of classes, and class 0 with the ignore colour (index K = 6).
+    pairs = np.array([[0, 1], [1, 2], [2, 3], [0, 6]])
+
+    def margin(colors):
+        colors = np.concatenate([colors, [[0, 0, 0]]]).astype(float)
+        return blend_margins(colors, pairs)[0].min()
+
+    plain = generate_palette(6, iters=300, ignore_color=(0, 0, 0))
+    blend_safe = generate_palette(6, iters=300, ignore_color=(0, 0, 0),
+                                  avoid_blends=pairs)
+    assert margin(plain) < 0 < margin(blend_safe)
+    assert np.array_equal(blend_safe, generate_palette(
+        6, iters=300, ignore_color=(0, 0, 0), avoid_blends=pairs))
+
+
+def test_camvid_blendsafe_palette_keeps_blends_further_away():
+    """The shipped blend-aware CamVid palette against the plain one: a
+    larger colour-to-blend distance, and the Road/Pavement mix (the most
+    frequent boundary after Sky/Tree/void) no longer passes Bicyclist."""
+    plain, safe = (Palette.from_name(name)
+                   for name in ('camvid', 'camvid-blendsafe'))
+    with_void = [np.concatenate([p.colors, p.ignore_color[None]]).astype(
+        float) for p in (plain, safe)]
+    assert blend_distance(with_void[1])[0] > blend_distance(with_void[0])[0]
+    road_pavement = np.array([[3, 4]])
+    assert blend_margins(with_void[0], road_pavement)[0][0, 10] < 0
+    assert blend_margins(with_void[1], road_pavement)[0].min() > 0
+    assert palette_distances(safe.colors)[0] > 100
+
+
+def test_avoid_blends_refuses_what_cannot_be_kept_apart():
+    with pytest.raises(ValueError, match='larger min_share'):
+        generate_palette(11, iters=100, ignore_color=(0, 0, 0),
+                         avoid_blends='all')
+    with pytest.raises(ValueError, match='in 0..10'):
+        generate_palette(11, iters=10, avoid_blends=[[0, 11]])
+    with pytest.raises(ValueError, match="'all'"):
+        generate_palette(11, iters=10, avoid_blends='adjacent')
 
 
 def test_deterministic_for_a_seed():
@@ -89,3 +158,27 @@ def test_cli(tmp_path):
         min_distance, abs=1e-3)
     assert palette_distances(palette.colors)[0] == pytest.approx(
         min_distance, abs=1e-3)
+
+
+def test_cli_avoid_blends_of_adjacent_classes(tmp_path):
+    import mmcv
+    labels = np.zeros((8, 8), dtype=np.uint8)
+    labels[:, 4:] = 1
+    labels[6:] = 2
+    labels[0, 0] = 255  # void counts as the ignore colour
+    mmcv.imwrite(labels, str(tmp_path / 'labels' / 'a.png'))
+    out = str(tmp_path / 'pal.json')
+    result = subprocess.run(
+        [sys.executable, TOOL, '--num-classes', '3', '--iters', '200',
+         '--avoid-blends', 'adjacent', '--labels', str(tmp_path / 'labels'),
+         '--min-share', '0', '--out', out],
+        capture_output=True, text=True, check=True, cwd=str(tmp_path))
+    assert '4 neighbouring class pairs' in result.stdout
+    palette = Palette.build(out, num_classes=3)
+    colors = np.concatenate([palette.colors, palette.ignore_color[None]])
+    pairs = adjacent_pairs(class_adjacency([labels], 3))
+    assert blend_margins(colors.astype(float), pairs)[0].min() > 0
+    bad = subprocess.run([sys.executable, TOOL, '--num-classes', '3',
+                          '--avoid-blends', 'adjacent'],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and 'go together' in bad.stderr

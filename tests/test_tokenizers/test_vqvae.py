@@ -336,3 +336,28 @@ def test_reconstruction_of_sizes_that_do_not_tile(height, width):
     metas = [dict(ori_shape=(height, width), flip=False)]
     pred = np.stack(stage1.simple_test(None, metas, True, labels[:, None]))
     np.testing.assert_array_equal(pred, labels.numpy())
+
+
+def test_reconstruction_with_the_neighbourhood_inverse():
+    """``test_scores='neighbourhood'`` scores the reconstruction with the
+    neighbourhood-constrained X⁻¹; other names are refused."""
+    import tests.patch_tokenizer  # noqa: F401  (registers the tokenizer)
+    torch.manual_seed(0)
+    labels = torch.randint(0, 11, (1, 4, 6)).repeat_interleave(
+        4, 1).repeat_interleave(4, 2)
+    labels[:, 4:8] = 255  # a row of void cells
+    stage1 = MaskigeAutoencoder(
+        tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
+        num_classes=11, test_scores='neighbourhood',
+        neighbourhood_window=5).eval()
+    recon = stage1.reconstruct(labels)[0]
+    expected = stage1.codec.neighbourhood_one_hot(recon, window=5).argmax(1)
+    # Void pixels take a class of their window, not the one nearest black.
+    assert not torch.equal(expected, stage1.codec.one_hot(recon).argmax(1))
+    metas = [dict(ori_shape=tuple(labels.shape[1:]), flip=False)]
+    pred = np.stack(stage1.simple_test(None, metas, True, labels[:, None]))
+    np.testing.assert_array_equal(pred, expected.numpy())
+    with pytest.raises(ValueError, match="'neighbourhood'"):
+        MaskigeAutoencoder(
+            tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
+            num_classes=11, test_scores='nearest')

@@ -15,7 +15,7 @@ from ..utils import FastSwinBlockSequence
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
-INVERSE_SCORES = ('one_hot', 'soft')
+INVERSE_SCORES = ('one_hot', 'soft', 'neighbourhood')
 #: Where X⁻¹ runs: on the decoded maskige, or on it resized to the input.
 INVERSE_RESOLUTIONS = ('decoded', 'input')
 #: Constructor arguments renamed from the authors' names: old → new. The old
@@ -83,7 +83,11 @@ class GSSFFHead(BaseDecodeHead):
         inverse_scores (str): ``'one_hot'`` (the authors' X⁻¹: one-hot of
             the nearest colour) or ``'soft'`` (``-‖x - palette_k‖² / T``,
             which sliding windows and test-time augmentation average as
-            scores rather than votes).
+            scores rather than votes) or ``'neighbourhood'`` (one-hot of
+            the nearest colour among the classes found pure within
+            ``neighbourhood_window`` pixels, so that a mix of two classes
+            at a boundary cannot decode to a third; see
+            ``MaskigeCodec.neighbourhood_one_hot``).
         inverse_resolution (str): ``'decoded'`` (the authors') or
             ``'input'``: resize the decoded maskige to the network input
             first, so X⁻¹ holds K maps of the input size, not of 4× its
@@ -100,6 +104,10 @@ class GSSFFHead(BaseDecodeHead):
         indice_channel_index, indice_seg_channel, indice_cls_channel:
             Deprecated names of ``token_level_index``, ``fusion_channels``
             and ``classifier_channels`` (:data:`DEPRECATED_ARGUMENTS`).
+        neighbourhood_window (int): Odd window side of the
+            ``'neighbourhood'`` X⁻¹, in pixels of the maskige it reads.
+        neighbourhood_tolerance (float): Distance (0..255 RGB units) under
+            which a pixel counts as pure for the ``'neighbourhood'`` X⁻¹.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
@@ -128,6 +136,8 @@ class GSSFFHead(BaseDecodeHead):
                  inverse_resolution='decoded',
                  temperature=0.01,
                  token_classifier_rank=None,
+                 neighbourhood_window=9,
+                 neighbourhood_tolerance=8.0,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(loss_decode=loss_decode, **kwargs)
@@ -161,6 +171,8 @@ class GSSFFHead(BaseDecodeHead):
         self.inverse_resolution = inverse_resolution
         self.temperature = temperature
         self.token_level_index = token_level_index
+        self.neighbourhood_window = neighbourhood_window
+        self.neighbourhood_tolerance = neighbourhood_tolerance
         self.pixel_head = pixel_head
         self.loss_token = build_loss(loss_token)
 
@@ -377,6 +389,10 @@ class GSSFFHead(BaseDecodeHead):
         """Training-free X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) scores."""
         if self.inverse_scores == 'soft':
             return self.codec.scores(maskige) / self.temperature
+        if self.inverse_scores == 'neighbourhood':
+            return self.codec.neighbourhood_one_hot(
+                maskige, self.neighbourhood_window,
+                self.neighbourhood_tolerance)
         return self.codec.one_hot(maskige)
 
     def forward_test_with_maskige(self, inputs, img_metas, test_cfg):

@@ -10,6 +10,9 @@ from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
 from .gss_encoder_decoder import flip_back
 
+#: The X⁻¹ variants :class:`MaskigeAutoencoder` can test with.
+TEST_SCORES = ('soft', 'one_hot', 'neighbourhood')
+
 
 @SEGMENTORS.register_module()
 class MaskigeAutoencoder(BaseSegmentor):
@@ -34,9 +37,13 @@ class MaskigeAutoencoder(BaseSegmentor):
             protocol encodes at 1× (DALL·E tokens on a 1/8 grid); 2× puts
             them on the 1/4 grid GSS-FF predicts.
         temperature (float): T in the X⁻¹ logits above.
-        test_scores (str): X⁻¹ at test time: ``'soft'`` (the logits above)
-            or ``'one_hot'`` (the nearest palette colour, as the authors'
-            reconstruction evaluation does).
+        test_scores (str): X⁻¹ at test time: ``'soft'`` (the logits above),
+            ``'one_hot'`` (the nearest palette colour, as the authors'
+            reconstruction evaluation does) or ``'neighbourhood'`` (the
+            nearest colour among the classes found pure nearby, see
+            ``MaskigeCodec.neighbourhood_one_hot``).
+        neighbourhood_window (int): Odd window side of ``'neighbourhood'``.
+        neighbourhood_tolerance (float): Its purity threshold (0..255).
         ignore_index (int): Label ignored by loss and metric.
         train_cfg, test_cfg (dict, optional): Unused; mmseg signature.
     """
@@ -48,16 +55,20 @@ class MaskigeAutoencoder(BaseSegmentor):
                  upsample_factor=1,
                  temperature=0.01,
                  test_scores='soft',
+                 neighbourhood_window=9,
+                 neighbourhood_tolerance=8.0,
                  ignore_index=255,
                  train_cfg=None,
                  test_cfg=None,
                  pretrained=None,
                  init_cfg=None):
         super().__init__(init_cfg)
-        if test_scores not in ('soft', 'one_hot'):
-            raise ValueError("test_scores must be 'soft' or 'one_hot', got "
-                             f'{test_scores!r}')
+        if test_scores not in TEST_SCORES:
+            raise ValueError(f'test_scores must be one of {TEST_SCORES}, '
+                             f'got {test_scores!r}')
         self.test_scores = test_scores
+        self.neighbourhood_window = neighbourhood_window
+        self.neighbourhood_tolerance = neighbourhood_tolerance
         self.codec = MaskigeCodec(palette, num_classes, ignore_index)
         self.tokenizer = build_tokenizer(tokenizer, self.codec)
         self.num_classes = num_classes
@@ -138,6 +149,16 @@ class MaskigeAutoencoder(BaseSegmentor):
         """Training-free X⁻¹ as logits: (B, 3, H, W) → (B, K, H, W)."""
         return self.codec.scores(maskige) / self.temperature
 
+    def test_logits(self, maskige):
+        """X⁻¹ of ``test_scores``: (B, 3, H, W) → (B, K, H, W) scores."""
+        if self.test_scores == 'one_hot':
+            return self.codec.one_hot(maskige)
+        if self.test_scores == 'neighbourhood':
+            return self.codec.neighbourhood_one_hot(
+                maskige, self.neighbourhood_window,
+                self.neighbourhood_tolerance)
+        return self.class_logits(maskige)
+
     def forward_train(self, img, img_metas, gt_semantic_seg):
         labels = gt_semantic_seg[:, 0].long()
         recon, stats, target = self.reconstruct(labels)
@@ -165,8 +186,7 @@ class MaskigeAutoencoder(BaseSegmentor):
         """
         h, w = labels.shape[-2:]
         recon, _, _ = self.reconstruct(labels)
-        logits = self.codec.one_hot(recon) if self.test_scores == 'one_hot' \
-            else self.class_logits(recon)
+        logits = self.test_logits(recon)
         s = self.upsample_factor
         logits = logits[..., :h * s, :w * s]
         if s != 1:
