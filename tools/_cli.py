@@ -98,8 +98,6 @@ def quiet_console(logger=None):
       "initialize ..." line per module, and a line per parameter when it
       has no log file), prints warnings only and writes the rest to
       ``logger``'s log file.
-    * mmseg's test loops end their progress-bar line (call this before
-      looking up ``mmseg.apis.single_gpu_test``).
 
     Args:
         logger (logging.Logger, optional): mmseg's root logger, from
@@ -107,8 +105,6 @@ def quiet_console(logger=None):
             console only (tools that keep no log file).
     """
     from mmseg.utils import get_root_logger
-
-    from gss import compat
     logger = logger or get_root_logger()
     for handler in _console_handlers(logger):
         if not any(isinstance(f, ConsoleFilter) for f in handler.filters):
@@ -120,7 +116,6 @@ def quiet_console(logger=None):
         if isinstance(handler, logging.FileHandler) and \
                 handler not in mmcv_logger.handlers:
             mmcv_logger.addHandler(handler)
-    compat.patch_progress_newline()
 
 
 if __name__ == '__main__':

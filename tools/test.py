@@ -223,7 +223,7 @@ def main(argv=None):
         model = revert_sync_batchnorm(model)
     if not distributed:
         model = build_dp(model, cfg.device, device_ids=cfg.gpu_ids)
-        # Through mmseg.apis: quiet_console ends the progress-bar line there.
+        # Through mmseg.apis: gss.compat ends the progress-bar line there.
         results = mmseg.apis.single_gpu_test(
             model,
             data_loader,

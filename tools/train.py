@@ -99,8 +99,7 @@ from mmseg.datasets import build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
 
-from gss.apis import (apply_cpu_bf16, init_dist,  # noqa: E402
-                      use_cpu_ddp_in_mmseg)
+from gss.apis import apply_cpu_bf16, init_dist  # noqa: E402
 from gss.utils import UNSAFE_ENV, WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
 
@@ -163,11 +162,11 @@ def main(argv=None):
         distributed = False
     else:
         distributed = True
-        backend = init_dist(args.launcher, **cfg.get('dist_params', {}))
+        # Without CUDA: gloo, and CPU DDP (gss.compat routes mmseg's
+        # build_ddp through gss.apis.build_ddp).
+        init_dist(args.launcher, **cfg.get('dist_params', {}))
         _, world_size = get_dist_info()
         cfg.gpu_ids = range(world_size)
-        if backend == 'gloo':
-            use_cpu_ddp_in_mmseg()
 
     mmcv.mkdir_or_exist(osp.abspath(cfg.work_dir))
     cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))

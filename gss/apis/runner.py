@@ -137,11 +137,12 @@ class SeededSamples:
                 np.random.set_state(numpy_state)
 
 
+@RUNNERS.register_module()
 class SafeIterBasedRunner(IterBasedRunner):
     """``IterBasedRunner`` whose checkpoints resume exactly and survive kills.
 
     Importing :mod:`gss` registers it under mmcv's name ``IterBasedRunner``
-    (and as ``SafeIterBasedRunner``): mmseg's ``train_segmentor`` only
+    too (:mod:`gss.compat`): mmseg's ``train_segmentor`` only
     evaluates by iteration when the runner type is literally
     ``'IterBasedRunner'``, and every config keeps working unchanged.
 
@@ -274,7 +275,3 @@ class SafeIterBasedRunner(IterBasedRunner):
         self._data_seed = state['seed']
         set_rng_state(state['rng'])
 
-
-RUNNERS.register_module(name='IterBasedRunner', module=SafeIterBasedRunner,
-                        force=True)
-RUNNERS.register_module(module=SafeIterBasedRunner)

@@ -22,7 +22,6 @@ import pickle
 
 import numpy as np
 import torch
-from mmcv.runner import CheckpointLoader
 from mmcv.runner.checkpoint import _load_checkpoint
 from mmcv.utils import print_log
 
@@ -100,11 +99,6 @@ def safe_load(filename, map_location='cpu', weights_only=None):
 def load_from_local(filename, map_location=None):
     """mmcv ``CheckpointLoader`` scheme for local files (weights-only)."""
     return safe_load(filename, map_location=map_location)
-
-
-def register_safe_loader():
-    """Make mmcv's local-file checkpoint loading go through :func:`safe_load`."""
-    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -265,12 +259,3 @@ def summarize_keys(keys, depth=2):
     prefixes = sorted({'.'.join(k.split('.')[:depth]) for k in keys})
     shown = ', '.join(prefixes[:4]) + (', ...' if len(prefixes) > 4 else '')
     return f'{len(keys)} ({shown})'
-
-
-def make_init_segmentor_strict():
-    """Make mmseg's ``init_segmentor`` (and so ``demo/image_demo.py`` and
-    notebooks) load checkpoints with the strict :func:`load_checkpoint`:
-    mmseg 0.30 loads non-strictly and would run a partly random model after
-    a one-line warning."""
-    from mmseg.apis import inference
-    inference.load_checkpoint = load_checkpoint
