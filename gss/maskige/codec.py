@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..utils.checkpoint import upgrade_state_dict
 from .palette import Palette
 
 #: Upper bound on the elements of one (pixels x classes) score block of the
@@ -472,11 +473,13 @@ class MaskigeCodec(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
         # The palette is the config's: checkpoints without it (the authors'
-        # released ones) load as they are; one trained with other colours
-        # would decode to wrong classes, so it is refused.
+        # released ones, see gss.utils.checkpoint) load as they are; one
+        # trained with other colours would decode to wrong classes, so it
+        # is refused.
+        upgrade_state_dict(self, state_dict, prefix)
         for name in ('colors', 'ignore_color'):
             own = getattr(self, name)
-            saved = state_dict.setdefault(prefix + name, own)
+            saved = state_dict[prefix + name]
             if saved.shape != own.shape or not torch.equal(
                     saved.to(own.dtype), own):
                 raise ValueError(
