@@ -44,7 +44,7 @@ def data_options(root):
 @pytest.fixture(scope='session')
 def street_data(tmp_path_factory):
     """A small generated street-scene dataset (SegNet layout), 64×64."""
-    from gss.datasets import generate_street_scenes
+    from gss.datasets.street_scenes import generate_street_scenes
     root = tmp_path_factory.mktemp('street')
     generate_street_scenes(str(root), num_train=8, num_val=4, height=64,
                            width=64, seed=0)
