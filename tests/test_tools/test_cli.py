@@ -23,14 +23,15 @@ HEAVY = ('torch', 'mmcv', 'mmseg', 'gss', 'timm')
 # it imported.
 HELP_RUNNER = '''
 import os.path as osp, runpy, sys
-tool = sys.argv[1]
+tool, heavy = sys.argv[1], set(sys.argv[2:])
+assert heavy, 'name the heavy packages'
 sys.path.insert(0, osp.dirname(tool))
 sys.argv = [tool, '--help']
 try:
     runpy.run_path(tool, run_name='__main__')
 except SystemExit:
     pass
-print('heavy:', sorted(set(sys.argv[2:]) & set(sys.modules)))
+print('heavy:', sorted(heavy & set(sys.modules)))
 '''
 STAGE1 = osp.join(ROOT, 'configs', 'gss', 'synthetic', 'vqvae_synthetic.py')
 STAGE2 = osp.join(ROOT, 'configs', 'gss', 'synthetic',
