@@ -44,9 +44,9 @@ import gss  # noqa: E402,F401,I001  (must precede any mmseg import)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from gss.maskige import (Palette, labels_to_maskige,  # noqa: E402
-                         maskige_to_labels)
-from gss.maskige.codec import _lookup_table  # noqa: E402
+from gss.maskige import Palette, labels_to_maskige  # noqa: E402
+from gss.maskige.reference_decoders import (_lookup_table,  # noqa: E402
+                                            maskige_to_labels)
 
 PALETTES = ('cityscapes', 'ade20k', 'mseg')
 SIZES = ((512, 512), (1024, 2048))

@@ -4,9 +4,9 @@ Importing ``gss`` registers its models, datasets and pipelines into
 mmsegmentation's registries; configs load it with
 ``custom_imports = dict(imports=['gss'], allow_failed_imports=False)``.
 """
-from . import compat  # noqa: F401,I001  (must precede any mmseg import)
-from .version import __version__
-from . import utils  # noqa: F401,I001  (safe checkpoint loading, first)
-from . import apis, maskige, tokenizers, models, datasets  # noqa: F401
+from . import compat  # noqa: I001  (must precede any mmseg import)
+compat.apply_all()  # every patch of mmcv/mmseg/torch behaviour: gss/compat
+from .version import __version__  # noqa: E402
+from . import utils, apis, maskige, tokenizers, models, datasets  # noqa: E402,F401,E501
 
 __all__ = ['__version__']

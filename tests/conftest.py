@@ -35,6 +35,39 @@ def pytest_runtest_setup(item):
     compat.silence_benign_warnings()
 
 
+#: Run in a fresh interpreter by the ``fresh_import`` fixture: what
+#: ``import gss`` alone loads and patches, then what first use loads.
+FRESH_IMPORT = """
+import json, sys
+import gss
+state = dict(
+    modules=sorted(m for m in sys.modules if m.startswith('gss')),
+    patches={p.name: bool(p.is_applied()) for p in gss.compat.PATCHES})
+import torch
+from mmseg.datasets.builder import DATASETS
+state['dataset_registered'] = DATASETS.get(
+    'SyntheticStreetDataset') is gss.datasets.SyntheticStreetDataset
+codec = gss.maskige.MaskigeCodec('camvid', 11)
+labels = torch.arange(11).reshape(1, 1, 11)
+state['decoded'] = bool(torch.equal(codec.decode(codec.encode(labels)),
+                                    labels))
+state['modules_after_decode'] = sorted(
+    m for m in sys.modules if m.startswith('gss'))
+print(json.dumps(state))
+"""
+
+
+@pytest.fixture(scope='session')
+def fresh_import():
+    """What a fresh ``import gss`` loads and patches (one subprocess shared
+    by tests/test_compat.py and tests/test_import.py)."""
+    import json
+    import subprocess
+    result = subprocess.run([sys.executable, '-c', FRESH_IMPORT],
+                            check=True, capture_output=True, text=True)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
 def data_options(root):
     """``--cfg-options`` that point a config's splits at ``root``."""
     return [f'data.{split}.data_root={root}' for split in
@@ -44,7 +77,7 @@ def data_options(root):
 @pytest.fixture(scope='session')
 def street_data(tmp_path_factory):
     """A small generated street-scene dataset (SegNet layout), 64×64."""
-    from gss.datasets import generate_street_scenes
+    from gss.datasets.street_scenes import generate_street_scenes
     root = tmp_path_factory.mktemp('street')
     generate_street_scenes(str(root), num_train=8, num_val=4, height=64,
                            width=64, seed=0)

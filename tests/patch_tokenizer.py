@@ -3,7 +3,8 @@ import torch
 import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
-from gss.maskige import MaskigeCodec, maskige_to_labels
+from gss.maskige import MaskigeCodec
+from gss.maskige.reference_decoders import maskige_to_labels
 from gss.tokenizers import BaseTokenizer
 
 

@@ -1,5 +1,7 @@
 """gss.compat: mmcv 1.7 on the pinned torch, pure-Python or mmcv-full."""
 import logging
+import os.path as osp
+import re
 import warnings
 
 import numpy as np
@@ -9,6 +11,7 @@ from mmcv.parallel import _functions
 from mmcv.parallel.scatter_gather import scatter_kwargs
 
 from gss import compat
+from tests.conftest import ROOT
 
 
 def test_scatter_streams_take_gpu_ids():
@@ -36,7 +39,7 @@ def test_scatter_moves_batches_to_the_gpu():
 def test_pure_python_mmcv_ops_stand_in():
     """Without compiled ops, mmseg imports and the stand-in explains what is
     missing when it is used."""
-    if not compat.STAND_IN_INSTALLED:
+    if not compat.stand_in_installed():
         pytest.skip('mmcv-full: the real mmcv.ops is in use')
     import mmcv.ops
     import mmseg.models  # noqa: F401  (imports focal_loss from mmcv.ops)
@@ -106,7 +109,7 @@ def test_cuda_home_log_notice_is_dropped():
     assert [r.getMessage() for r in records] == [
         'No ROCm runtime is found, using ROCM_HOME=/x'
     ]
-    assert sum(isinstance(f, compat._DropMessage)
+    assert sum(isinstance(f, compat.messages._DropMessage)
                for f in logger.filters) == 1
 
 
@@ -131,3 +134,54 @@ def test_metrics_are_python_floats_rounded_as_mmseg_prints_them(street_data):
         assert type(value) is float, key
         assert value == round(float(raw[key]), 4), key
         assert abs(value - raw[key]) < 1e-6, key
+
+
+def test_every_patch_is_applied_by_import_gss(fresh_import):
+    """In a fresh interpreter, ``import gss`` alone puts every registered
+    patch in place."""
+    assert fresh_import['patches'] == {p.name: True for p in compat.PATCHES}
+
+
+def test_patches_are_documented_with_reason_and_target():
+    assert len({p.name for p in compat.PATCHES}) == len(compat.PATCHES)
+    for patch in compat.PATCHES:
+        assert len(patch.apply.__doc__.split()) >= 15, patch.name
+        assert re.search(r'(mmcv|mmseg|torch) \d', patch.target), patch.name
+
+
+def test_install_md_lists_the_patches_of_the_code():
+    """install.md's table of what ``import gss`` changes is the code's
+    list, in the code's order, with the same targets."""
+    with open(osp.join(ROOT, 'install.md'), encoding='utf-8') as f:
+        text = f.read()
+    table = re.search(r'<!-- compat-patches:.*?-->\n(.*?)<!-- /compat',
+                      text, re.S).group(1)
+    rows = [line.split('|')[1:3] for line in table.splitlines()[2:]]
+    assert [(name.strip().strip('`'), target.strip())
+            for name, target in rows] == [(p.name, p.target)
+                                          for p in compat.PATCHES]
+
+
+def test_patch_checks_see_the_upstream_state(monkeypatch):
+    """The checks of the patches that install GSS objects over upstream
+    names report False while the upstream object is back in place."""
+    import mmcv.runner
+    import mmseg.apis.inference
+    import mmseg.apis.train
+    import mmseg.utils
+    from mmcv.runner import RUNNERS, CheckpointLoader
+    checks = {p.name: p.is_applied for p in compat.PATCHES}
+    upstream = [
+        ('use_weights_only_checkpoint_loading', CheckpointLoader._schemes,
+         '', mmcv.runner.checkpoint.load_from_local),
+        ('use_safe_iter_based_runner', RUNNERS._module_dict,
+         'IterBasedRunner', mmcv.runner.IterBasedRunner),
+        ('make_init_segmentor_strict', vars(mmseg.apis.inference),
+         'load_checkpoint', mmcv.runner.load_checkpoint),
+        ('route_mmseg_ddp_through_gss', vars(mmseg.apis.train), 'build_ddp',
+         mmseg.utils.build_ddp),
+    ]
+    for name, namespace, key, original in upstream:
+        assert checks[name](), name
+        monkeypatch.setitem(namespace, key, original)
+        assert not checks[name](), name

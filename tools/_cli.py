@@ -2,7 +2,17 @@
 
 Imports only the standard library at module level, so that a tool can
 build its parser and answer ``--help`` before importing torch, mmseg and
-gss (seconds, or a minute on a busy machine).
+gss (seconds, or a minute on a busy machine). A config tool opens with::
+
+    from _cli import add_cfg_options, load_config   # argparse helpers
+    ...
+    if __name__ == '__main__':
+        parse_args()  # answers --help and usage errors before the imports
+    import gss  # mmcv compatibility + registries, first
+    ...
+    def main(argv=None):
+        args = parse_args(argv)
+        cfg = load_config(args)   # --unsafe-load, --cfg-options applied
 
 Run directly, it prints the number of torch threads that
 :func:`sane_num_threads` suggests (``tools/quickstart.sh`` uses it).
@@ -33,6 +43,68 @@ class LazyDictAction(argparse.Action):
         from mmcv import DictAction
         action = DictAction(self.option_strings, self.dest)
         action(parser, namespace, values, option_string)
+
+
+def add_cfg_options(parser):
+    """Add ``--cfg-options k=v ...`` (mmcv's ``DictAction``, lazily)."""
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=LazyDictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file (lists as '
+        'key="[a,b]" or key=a,b, no white space).')
+
+
+def add_unsafe_load(parser):
+    """Add ``--unsafe-load`` (see :func:`load_config`)."""
+    parser.add_argument(
+        '--unsafe-load',
+        action='store_true',
+        help='allow checkpoints that need full unpickling (trusted files '
+        'only; the default loads weights only)')
+
+
+def add_launcher(parser):
+    """Add ``--launcher`` and the ``--local_rank`` that torch launchers
+    pass (see :func:`export_local_rank`)."""
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def export_local_rank(args):
+    """Put ``--local_rank`` into ``LOCAL_RANK`` unless the launcher did."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+
+
+def load_config(args):
+    """The config of ``args.config`` with ``--cfg-options`` merged.
+
+    With ``--unsafe-load`` it also allows full unpickling of checkpoints
+    for the rest of the process (``GSS_UNSAFE_LOAD=1``), before anything
+    is loaded.
+
+    Args:
+        args (argparse.Namespace): ``config`` and, if the tool has them,
+            ``cfg_options`` and ``unsafe_load``.
+
+    Returns:
+        mmcv.Config: The merged config.
+    """
+    from mmcv.utils import Config
+
+    from gss.utils import UNSAFE_ENV
+    if getattr(args, 'unsafe_load', False):
+        os.environ[UNSAFE_ENV] = '1'
+    cfg = Config.fromfile(args.config)
+    if getattr(args, 'cfg_options', None) is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
 
 
 def sane_num_threads():
@@ -98,8 +170,6 @@ def quiet_console(logger=None):
       "initialize ..." line per module, and a line per parameter when it
       has no log file), prints warnings only and writes the rest to
       ``logger``'s log file.
-    * mmseg's test loops end their progress-bar line (call this before
-      looking up ``mmseg.apis.single_gpu_test``).
 
     Args:
         logger (logging.Logger, optional): mmseg's root logger, from
@@ -107,8 +177,6 @@ def quiet_console(logger=None):
             console only (tools that keep no log file).
     """
     from mmseg.utils import get_root_logger
-
-    from gss import compat
     logger = logger or get_root_logger()
     for handler in _console_handlers(logger):
         if not any(isinstance(f, ConsoleFilter) for f in handler.filters):
@@ -120,7 +188,6 @@ def quiet_console(logger=None):
         if isinstance(handler, logging.FileHandler) and \
                 handler not in mmcv_logger.handlers:
             mmcv_logger.addHandler(handler)
-    compat.patch_progress_newline()
 
 
 if __name__ == '__main__':

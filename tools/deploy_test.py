@@ -16,16 +16,9 @@ import json
 import os.path as osp
 import sys
 
+from _cli import LazyDictAction, add_cfg_options, load_config
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-import mmcv  # noqa: E402
-from mmcv.parallel import MMDataParallel  # noqa: E402
-from mmcv.utils import DictAction  # noqa: E402
-from mmseg.apis import single_gpu_test  # noqa: E402
-from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
-
-from gss.deploy import build_onnx_segmentor  # noqa: E402
 
 BACKENDS = ('onnxruntime', )
 
@@ -46,10 +39,8 @@ def parse_args(argv=None):
                         help='directory where painted images will be saved')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='opacity of painted segmentation maps, (0, 1]')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (mmcv DictAction)')
-    parser.add_argument('--eval-options', nargs='+', action=DictAction,
+    add_cfg_options(parser)
+    parser.add_argument('--eval-options', nargs='+', action=LazyDictAction,
                         help='custom options for evaluation')
     args = parser.parse_args(argv)
     if not (args.out or args.eval or args.show or args.show_dir):
@@ -60,12 +51,22 @@ def parse_args(argv=None):
     return args
 
 
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+import mmcv  # noqa: E402
+from mmcv.parallel import MMDataParallel  # noqa: E402
+from mmseg.apis import single_gpu_test  # noqa: E402
+from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
+
+from gss.deploy import build_onnx_segmentor  # noqa: E402
+
+
 def main(argv=None):
     """Run the test; returns the metrics of ``--eval`` (else None)."""
     args = parse_args(argv)
-    cfg = mmcv.Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     cfg.data.test.test_mode = True
 
     dataset = build_dataset(cfg.data.test)

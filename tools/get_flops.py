@@ -36,7 +36,7 @@ import os.path as osp
 import sys
 import time
 
-from _cli import LazyDictAction
+from _cli import add_cfg_options, load_config
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -67,11 +67,7 @@ def parse_args(argv=None):
         '--per-layer',
         action='store_true',
         help='also print mmcv\'s per-layer table')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=LazyDictAction,
-        help='override settings of the config, xxx=yyy format')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 
@@ -80,7 +76,6 @@ if __name__ == '__main__':
 
 import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
 import torch  # noqa: E402
-from mmcv import Config  # noqa: E402
 from mmcv.cnn import get_model_complexity_info  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
@@ -308,9 +303,7 @@ def format_report(result, size, config=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     size = input_size(cfg, args.shape)
     model = build_model(cfg)
     result = complexity(model, size, args.device, args.per_layer)

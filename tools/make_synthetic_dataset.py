@@ -33,7 +33,7 @@ if __name__ == '__main__':
     parse_args()  # answers --help and usage errors before the imports below
 
 import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-from gss.datasets import generate_street_scenes  # noqa: E402
+from gss.datasets.street_scenes import generate_street_scenes  # noqa: E402,E501
 
 
 def main(argv=None):

@@ -44,6 +44,7 @@ import gss  # noqa: E402,F401  (mmcv compatibility + safe loading, first)
 import torch  # noqa: E402
 
 from gss.utils import safe_load  # noqa: E402
+from gss.utils.checkpoint import apply_key_changes, atomic_path  # noqa: E402
 
 #: Modules of the learnable X⁻¹ (``GSSFTWHead.inverse_modules``).
 INVERSE_PREFIXES = ('decode_head.projection.',
@@ -51,9 +52,6 @@ INVERSE_PREFIXES = ('decode_head.projection.',
                     'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
 ENCODER_PREFIX = 'backbone.'
 BN_STATISTICS = ('.running_mean', '.running_var', '.num_batches_tracked')
-# Released GSS checkpoints keep the dVAE under ``d_vae.``; GSSFFHead loads
-# either name.
-LEGACY_TOKENIZER = ('decode_head.d_vae.', 'decode_head.tokenizer.')
 
 
 def is_inverse(key):
@@ -75,15 +73,12 @@ def load_checkpoint_state(path):
                          f'{type(ckpt).__name__}')
     state_dict = ckpt.get('state_dict', ckpt)
     meta = ckpt.get('meta', {}) if 'state_dict' in ckpt else {}
-    renamed = OrderedDict()
-    for key, value in state_dict.items():
-        if key.startswith('module.'):
-            key = key[len('module.'):]
-        old, new = LEGACY_TOKENIZER
-        if key.startswith(old):
-            key = new + key[len(old):]
-        renamed[key] = value
-    return renamed, meta
+    state_dict = OrderedDict(state_dict)
+    apply_key_changes(state_dict, '', ['checkpoint'])
+    # The renames GSSFFHead applies when loading (FT-W's own ones too
+    # would drop the FF auxiliary head, which the merge keeps).
+    apply_key_changes(state_dict, 'decode_head.', ['GSSFFHead'])
+    return state_dict, meta
 
 
 def merge(ff_state, ftw_state):
@@ -136,19 +131,6 @@ def merge(ff_state, ftw_state):
     return merged, differing
 
 
-def save_atomic(obj, path):
-    """``torch.save`` to a temporary file next to ``path``, then rename."""
-    out_dir = osp.dirname(osp.abspath(path))
-    os.makedirs(out_dir, exist_ok=True)
-    tmp = osp.join(out_dir, f'.{osp.basename(path)}.{os.getpid()}.tmp')
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
-
-
 def main(argv=None):
     args = parse_args(argv)
     ff_state, _ = load_checkpoint_state(args.ff)
@@ -160,7 +142,9 @@ def main(argv=None):
               'another FF checkpoint? The FF tensors are kept.')
     meta = dict(ftw_meta)
     meta['merged_from'] = dict(ff=args.ff, ftw=args.ftw)
-    save_atomic(dict(meta=meta, state_dict=merged), args.out)
+    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+    with atomic_path(args.out) as tmp:
+        torch.save(dict(meta=meta, state_dict=merged), tmp)
     num_inverse = sum(is_inverse(k) for k in merged)
     print(f'Wrote {args.out}: {len(merged) - num_inverse} tensors from '
           f'{args.ff} and {num_inverse} X⁻¹ tensors from {args.ftw}.')

@@ -13,7 +13,7 @@ import argparse
 import os.path as osp
 import sys
 
-from _cli import LazyDictAction
+from _cli import add_cfg_options, load_config
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -25,12 +25,7 @@ def parse_args(argv=None):
         '--graph', action='store_true', help='also print the model graph')
     parser.add_argument(
         '--dump', help='also write the merged config to this file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=LazyDictAction,
-        help='override settings of the config, xxx=yyy format (lists as '
-        'key="[a,b]" or key=a,b, no white space)')
+    add_cfg_options(parser)
     return parser.parse_args(argv)
 
 
@@ -38,15 +33,12 @@ if __name__ == '__main__':
     parse_args()  # answers --help and usage errors before the imports below
 
 import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-from mmcv import Config  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     print(f'Config:\n{cfg.pretty_text}')
     if args.dump:
         cfg.dump(args.dump)

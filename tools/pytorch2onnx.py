@@ -20,15 +20,9 @@ import argparse
 import os.path as osp
 import sys
 
+from _cli import add_cfg_options
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
-from mmcv.utils import DictAction  # noqa: E402
-
-from gss.deploy import (build_model, compare_outputs,  # noqa: E402
-                        example_input, export_onnx, export_wrapper,
-                        inference_session, load_input)
-from gss.deploy.onnx import DEFAULT_OPSET  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -53,14 +47,25 @@ def parse_args(argv=None):
     parser.add_argument(
         '--max-label-diff', type=float, default=1e-3,
         help='--verify fails if a larger share of pixels differ in class')
-    parser.add_argument('--opset-version', type=int, default=DEFAULT_OPSET)
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, key=value (mmcv DictAction)')
+        '--opset-version', type=int,
+        help='ONNX opset (default: gss.deploy.onnx.DEFAULT_OPSET)')
+    add_cfg_options(parser)
     args = parser.parse_args(argv)
     if args.shape is not None and len(args.shape) not in (1, 2):
         parser.error('--shape takes H W or one size')
     return args
+
+
+if __name__ == '__main__':
+    parse_args()  # answers --help and usage errors before the imports below
+
+import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
+
+from gss.deploy import (build_model, compare_outputs,  # noqa: E402
+                        example_input, export_onnx, export_wrapper,
+                        inference_session, load_input)
+from gss.deploy.onnx import DEFAULT_OPSET  # noqa: E402
 
 
 def input_shape(cfg, shape):
@@ -81,7 +86,7 @@ def main(argv=None):
     shape = input_shape(cfg, args.shape)
     export_onnx(wrapper, args.output_file, shape,
                 dynamic=args.dynamic_export,
-                opset_version=args.opset_version)
+                opset_version=args.opset_version or DEFAULT_OPSET)
     kind = 'dynamic' if args.dynamic_export else 'static'
     print(f'Exported {type(model).__name__} ({wrapper.input_kind} input '
           f'{shape[0]}x{shape[1]}, {kind} shape) to {args.output_file}')

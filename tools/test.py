@@ -6,6 +6,27 @@ Usage mirrors mmsegmentation 0.x::
     bash tools/dist_test.sh CONFIG CKPT GPUS --eval mIoU
 
 Runs on the CPU when there is no CUDA (distributed runs use gloo).
+
+Based on mmsegmentation 0.30's ``tools/test.py`` (same options and steps).
+What GSS changes:
+
+* ``--help`` and usage errors (no operation, ``--eval`` with
+  ``--format-only``, a non-pickle ``--out``) are answered before torch/mmseg
+  are imported; ``import gss`` comes first (:mod:`gss.compat`);
+* checkpoints load strictly and weights-only
+  (:func:`gss.utils.load_checkpoint`): a checkpoint that does not fit the
+  model is an error unless ``--allow-partial-load``; ``--unsafe-load`` for
+  trusted files; the config is checked (``check_test_config``);
+* ``--aug-test`` is an error, not a silent no-op, when the test pipeline
+  has no MultiScaleFlipAug (:func:`enable_aug_test`);
+* CPU testing: gloo without CUDA, SyncBN reverted, ``cpu_bf16`` autocast;
+  ``compile = dict(...)`` (``torch.compile``, :func:`gss.apis.apply_compile`);
+  multi-process results collected through a shared folder on the CPU;
+* ``--show-dir`` draws GSS panels (the model gets the dataset for the
+  ground truth); the console stays quiet (``quiet_console``) and the
+  metrics end as one JSON line; the metrics file is written only with
+  ``--work-dir``;
+* dropped: the ``mpi`` launcher.
 """
 import argparse
 import json
@@ -16,7 +37,9 @@ import tempfile
 import time
 import warnings
 
-from _cli import LazyDictAction, check_threads, quiet_console
+from _cli import (LazyDictAction, add_cfg_options, add_launcher,
+                  add_unsafe_load, check_threads, export_local_rank,
+                  load_config, quiet_console)
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -65,42 +88,27 @@ def parse_args(argv=None):
         nargs='+',
         action=LazyDictAction,
         help='(Deprecated, use --cfg-options) override config settings')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=LazyDictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
+    add_cfg_options(parser)
     parser.add_argument(
         '--eval-options',
         nargs='+',
         action=LazyDictAction,
         help='custom options for evaluation')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
-        default='none',
-        help='job launcher')
+    add_launcher(parser)
     parser.add_argument(
         '--opacity',
         type=float,
         default=0.5,
         help='Opacity of painted segmentation map. In (0, 1] range.')
-    parser.add_argument(
-        '--unsafe-load',
-        action='store_true',
-        help='allow checkpoints that need full unpickling (trusted files '
-        'only; the default loads weights only)')
+    add_unsafe_load(parser)
     parser.add_argument(
         '--allow-partial-load',
         action='store_true',
         help='test even if the checkpoint does not fit the model (keys '
         'missing, unexpected or of another shape keep their random '
         'initialisation); by default that is an error')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    export_local_rank(args)
     if args.options and args.cfg_options:
         parser.error('--options and --cfg-options cannot be both specified')
     if args.options:
@@ -127,14 +135,13 @@ import mmseg.apis  # noqa: E402
 import torch  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmcv.runner import get_dist_info, wrap_fp16_model  # noqa: E402
-from mmcv.utils import Config  # noqa: E402
 from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E402,E501
 
 from gss.apis import (apply_compile, apply_cpu_bf16, build_ddp,  # noqa: E402
                       init_dist)
-from gss.utils import UNSAFE_ENV, load_checkpoint  # noqa: E402
+from gss.utils import load_checkpoint  # noqa: E402
 from gss.utils.config_check import check_test_config  # noqa: E402
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
@@ -155,12 +162,7 @@ def main(argv=None):
     args = parse_args(argv)
     check_threads()
     quiet_console()
-    if args.unsafe_load:
-        os.environ[UNSAFE_ENV] = '1'
-
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     check_test_config(cfg, args.eval_options)
     setup_multi_processes(cfg)
     if cfg.get('cudnn_benchmark', False):
@@ -225,7 +227,7 @@ def main(argv=None):
         model = revert_sync_batchnorm(model)
     if not distributed:
         model = build_dp(model, cfg.device, device_ids=cfg.gpu_ids)
-        # Through mmseg.apis: quiet_console ends the progress-bar line there.
+        # Through mmseg.apis: gss.compat ends the progress-bar line there.
         results = mmseg.apis.single_gpu_test(
             model,
             data_loader,

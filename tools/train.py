@@ -9,16 +9,39 @@ On a machine without CUDA the model trains on the CPU; distributed runs use
 the gloo backend and SyncBN layers become plain BN (per-process statistics).
 The console shows progress and results; the log file in the work dir also
 holds the environment, the config, the model and mmcv's init report.
+
+Based on mmsegmentation 0.30's ``tools/train.py`` (same options and steps).
+What GSS changes:
+
+* ``--help`` and usage errors are answered before torch/mmseg are imported;
+  ``import gss`` comes first (:mod:`gss.compat`: weights-only checkpoint
+  loading, the safe ``IterBasedRunner``, CPU DDP in ``train_segmentor``);
+* the config is checked for misspelt keys (``check_train_config``) and
+  ``persistent_workers`` is switched off for loaders without workers;
+* CPU training: gloo for ``--launcher`` without CUDA
+  (:func:`gss.apis.init_dist`), SyncBN reverted to BN without CUDA or in a
+  single process, ``cpu_bf16`` autocast (:func:`gss.apis.apply_cpu_bf16`);
+* ``compile = dict(...)`` compiles backbone and heads with ``torch.compile``
+  (:func:`gss.apis.apply_compile`);
+* a hint when torch's threads oversubscribe a busy CPU (``check_threads``);
+  the console shows progress and results, the log file everything
+  (``quiet_console``); ``setup_multi_processes`` runs after the log file's
+  logger is made, so its lines go there;
+* ``--unsafe-load`` for trusted checkpoints that need full unpickling, and
+  a one-line error for missing pretrained weights;
+* dropped: the deprecated ``--gpus`` and ``--options`` and the ``mpi``
+  launcher; checkpoints also record ``gss_version``.
 """
 import argparse
 import copy
-import os
 import os.path as osp
 import sys
 import time
 import warnings
 
-from _cli import FILE_ONLY, LazyDictAction, check_threads, quiet_console
+from _cli import (FILE_ONLY, add_cfg_options, add_launcher,
+                  add_unsafe_load, check_threads, export_local_rank,
+                  load_config, quiet_console)
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -56,30 +79,15 @@ def parse_args(argv=None):
         '--deterministic',
         action='store_true',
         help='whether to set deterministic options for CUDNN backend.')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=LazyDictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_cfg_options(parser)
+    add_launcher(parser)
     parser.add_argument(
         '--auto-resume',
         action='store_true',
         help='resume from the latest checkpoint in the work_dir automatically')
-    parser.add_argument(
-        '--unsafe-load',
-        action='store_true',
-        help='allow checkpoints that need full unpickling (trusted files '
-        'only; the default loads weights only)')
+    add_unsafe_load(parser)
     args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    export_local_rank(args)
     return args
 
 
@@ -92,16 +100,16 @@ import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmcv.runner import get_dist_info  # noqa: E402
-from mmcv.utils import Config, get_git_hash  # noqa: E402
+from mmcv.utils import get_git_hash  # noqa: E402
 from mmseg import __version__ as mmseg_version  # noqa: E402
 from mmseg.apis import init_random_seed, set_random_seed, train_segmentor  # noqa: E402,E501
 from mmseg.datasets import build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
-from mmseg.utils import collect_env, get_device, get_root_logger  # noqa: E402
+from mmseg.utils import (collect_env, get_device, get_root_logger,  # noqa: E402,E501
+                         setup_multi_processes)
 
-from gss.apis import (apply_compile, apply_cpu_bf16, init_dist,  # noqa: E402,E501
-                      use_cpu_ddp_in_mmseg)
-from gss.utils import UNSAFE_ENV, WeightsDownloadError  # noqa: E402
+from gss.apis import apply_compile, apply_cpu_bf16, init_dist  # noqa: E402
+from gss.utils import WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
 
 
@@ -129,12 +137,7 @@ def disable_persistent_workers_without_workers(data_cfg):
 def main(argv=None):
     args = parse_args(argv)
     check_threads()
-    if args.unsafe_load:
-        os.environ[UNSAFE_ENV] = '1'
-
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     check_train_config(cfg)
     if cfg.get('cudnn_benchmark', False):
         torch.backends.cudnn.benchmark = True
@@ -163,11 +166,11 @@ def main(argv=None):
         distributed = False
     else:
         distributed = True
-        backend = init_dist(args.launcher, **cfg.get('dist_params', {}))
+        # Without CUDA: gloo, and CPU DDP (gss.compat routes mmseg's
+        # build_ddp through gss.apis.build_ddp).
+        init_dist(args.launcher, **cfg.get('dist_params', {}))
         _, world_size = get_dist_info()
         cfg.gpu_ids = range(world_size)
-        if backend == 'gloo':
-            use_cpu_ddp_in_mmseg()
 
     mmcv.mkdir_or_exist(osp.abspath(cfg.work_dir))
     cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
@@ -175,6 +178,9 @@ def main(argv=None):
     log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
     logger = get_root_logger(log_file=log_file, log_level=cfg.log_level)
     quiet_console(logger)  # the environment, config and model: file only
+    # After the logger, unlike mmseg's train.py: its first call would make
+    # mmseg's root logger without the log file (mmcv sets a logger up once).
+    setup_multi_processes(cfg)
 
     meta = dict()
     env_info = '\n'.join(f'{k}: {v}' for k, v in collect_env().items())

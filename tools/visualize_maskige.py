@@ -14,11 +14,10 @@ decode head, whose test path returns the predicted maskige); see
 :mod:`gss.visualization` for the layout.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
-from _cli import LazyDictAction
+from _cli import add_cfg_options, add_unsafe_load, load_config
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -51,13 +50,8 @@ def parse_args(argv=None):
         'palette colours stay exact), e.g. 0.5 for README figures')
     parser.add_argument('--device', default='cpu',
                         help='device (default: %(default)s)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=LazyDictAction,
-        help='override config settings, xxx=yyy')
-    parser.add_argument(
-        '--unsafe-load', action='store_true',
-        help='allow checkpoints that need full unpickling (trusted files '
-        'only; the default loads weights only)')
+    add_cfg_options(parser)
+    add_unsafe_load(parser)
     args = parser.parse_args(argv)
     if args.ann_dir and not args.img_dir:
         parser.error('--ann-dir needs --img-dir')
@@ -72,11 +66,9 @@ if __name__ == '__main__':
 import gss  # noqa: E402,F401,I001  (mmcv compatibility + registries, first)
 import mmcv  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
-from mmcv.utils import Config  # noqa: E402
 from mmseg.apis import init_segmentor  # noqa: E402
 from mmseg.datasets import build_dataset  # noqa: E402
 
-from gss.utils import UNSAFE_ENV  # noqa: E402
 from gss.visualization import is_gss_model, model_panel  # noqa: E402
 
 
@@ -92,11 +84,7 @@ def build_split(cfg, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    if args.unsafe_load:
-        os.environ[UNSAFE_ENV] = '1'
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args)
     model = revert_sync_batchnorm(
         init_segmentor(cfg, args.checkpoint, device=args.device))
     if not is_gss_model(model):

@@ -1,12 +1,10 @@
 from .compile import apply_compile, compile_segmentor
-from .dist import (CPUDistributedDataParallel, build_ddp, init_dist,
-                   use_cpu_ddp_in_mmseg)
+from .dist import CPUDistributedDataParallel, build_ddp, init_dist
 from .precision import apply_cpu_bf16, wrap_cpu_bf16_model
 from .runner import SafeIterBasedRunner
 
 __all__ = [
     'SafeIterBasedRunner', 'init_dist', 'build_ddp',
-    'CPUDistributedDataParallel', 'use_cpu_ddp_in_mmseg',
-    'wrap_cpu_bf16_model', 'apply_cpu_bf16', 'compile_segmentor',
-    'apply_compile'
+    'CPUDistributedDataParallel', 'wrap_cpu_bf16_model', 'apply_cpu_bf16',
+    'compile_segmentor', 'apply_compile'
 ]

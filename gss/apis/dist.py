@@ -63,9 +63,3 @@ def build_ddp(model, device='cuda', *args, **kwargs):
     from mmseg.utils import build_ddp as mmseg_build_ddp
     return mmseg_build_ddp(model, device, *args, **kwargs)
 
-
-def use_cpu_ddp_in_mmseg():
-    """Route ``mmseg.apis.train_segmentor``'s DDP wrapping through
-    :func:`build_ddp` so that CPU processes train with gloo."""
-    import mmseg.apis.train as mmseg_train
-    mmseg_train.build_ddp = build_ddp

@@ -9,7 +9,7 @@ import torch
 from mmcv.runner import RUNNERS, IterBasedRunner, save_checkpoint
 from torch.utils.data import BatchSampler, RandomSampler, Sampler
 
-from ..utils import load_checkpoint
+from ..utils.checkpoint import atomic_path, load_checkpoint
 
 
 def derive_seed(*keys):
@@ -137,11 +137,12 @@ class SeededSamples:
                 np.random.set_state(numpy_state)
 
 
+@RUNNERS.register_module()
 class SafeIterBasedRunner(IterBasedRunner):
     """``IterBasedRunner`` whose checkpoints resume exactly and survive kills.
 
     Importing :mod:`gss` registers it under mmcv's name ``IterBasedRunner``
-    (and as ``SafeIterBasedRunner``): mmseg's ``train_segmentor`` only
+    too (:mod:`gss.compat`): mmseg's ``train_segmentor`` only
     evaluates by iteration when the runner type is literally
     ``'IterBasedRunner'``, and every config keeps working unchanged.
 
@@ -157,9 +158,9 @@ class SafeIterBasedRunner(IterBasedRunner):
       and torch RNG states (dropout, drop path...). Hooks that run after
       the checkpoint in the same iteration (evaluation) do not change the
       random streams training continues with.
-    * Checkpoints are written to ``<name>.tmp`` and renamed into place, so a
-      crash or kill during ``torch.save`` never leaves a truncated
-      ``iter_N.pth`` or a ``latest.pth`` pointing at one (``--auto-resume``
+    * Checkpoints are written to a temporary file and renamed into place
+      (:func:`gss.utils.checkpoint.atomic_path`), so a crash or kill during
+      ``torch.save`` never leaves a truncated ``iter_N.pth`` or a ``latest.pth`` pointing at one (``--auto-resume``
       would otherwise pick it up and fail).
     * ``load_from`` logs one line about what did not load (see
       :meth:`load_checkpoint`).
@@ -234,19 +235,15 @@ class SafeIterBasedRunner(IterBasedRunner):
             resume_state=dict(
                 seed=self._data_seed, rng=self._rng_at_checkpoint))
         filename = filename_tmpl.format(done)
-        path = osp.join(out_dir, filename)
-        save_checkpoint(
-            self.model,
-            path + '.tmp',
-            optimizer=self.optimizer if save_optimizer else None,
-            meta=meta)
-        os.replace(path + '.tmp', path)
+        with atomic_path(osp.join(out_dir, filename)) as tmp:
+            save_checkpoint(
+                self.model,
+                tmp,
+                optimizer=self.optimizer if save_optimizer else None,
+                meta=meta)
         if create_symlink:
-            link = osp.join(out_dir, 'latest.pth')
-            if osp.lexists(link + '.tmp'):
-                os.remove(link + '.tmp')
-            os.symlink(filename, link + '.tmp')
-            os.replace(link + '.tmp', link)
+            with atomic_path(osp.join(out_dir, 'latest.pth')) as tmp:
+                os.symlink(filename, tmp)
 
     def load_checkpoint(self, filename, map_location='cpu', strict=False,
                         revise_keys=None):
@@ -274,7 +271,3 @@ class SafeIterBasedRunner(IterBasedRunner):
         self._data_seed = state['seed']
         set_rng_state(state['rng'])
 
-
-RUNNERS.register_module(name='IterBasedRunner', module=SafeIterBasedRunner,
-                        force=True)
-RUNNERS.register_module(module=SafeIterBasedRunner)

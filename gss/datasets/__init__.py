@@ -1,16 +1,18 @@
 from .camvid import CamVidDataset
 from .label_range import LabelRangeError, check_label_range
 from .loading import LoadTestAnnotations
-from .mseg import (TEST_DATASETS, TRAIN_DATASETS, MapLabelsToUniversal,
-                   MSegDataset, MSegTestDataset, MSegTestSuite,
-                   UniversalTaxonomy, get_taxonomy, harmonic_mean)
-from .synthetic import (SyntheticStreetDataset, generate_street_scenes,
-                        render_street_scene)
+from .mseg import MSegDataset, MSegTestDataset
+from .mseg_test_suite import MSegTestSuite, harmonic_mean
+from .synthetic import SyntheticStreetDataset
+from .universal_labels import MapLabelsToUniversal
+from .universal_taxonomy import (TEST_DATASETS, TRAIN_DATASETS,
+                                 UniversalTaxonomy, get_taxonomy)
 
+# The scene renderer (gss.datasets.street_scenes) is not imported here: only
+# tools/make_synthetic_dataset.py and the tests need it.
 __all__ = [
     'CamVidDataset', 'LabelRangeError', 'check_label_range',
-    'LoadTestAnnotations', 'SyntheticStreetDataset', 'generate_street_scenes',
-    'render_street_scene', 'UniversalTaxonomy', 'get_taxonomy',
-    'harmonic_mean', 'MapLabelsToUniversal', 'MSegDataset', 'MSegTestDataset',
-    'MSegTestSuite', 'TRAIN_DATASETS', 'TEST_DATASETS'
+    'LoadTestAnnotations', 'SyntheticStreetDataset', 'UniversalTaxonomy',
+    'get_taxonomy', 'harmonic_mean', 'MapLabelsToUniversal', 'MSegDataset',
+    'MSegTestDataset', 'MSegTestSuite', 'TRAIN_DATASETS', 'TEST_DATASETS'
 ]

@@ -1,7 +1,6 @@
 """Maskiges: label maps painted as RGB images, and their inverse."""
-from .codec import (MaskigeCodec, labels_to_maskige, maskige_to_labels,
-                    maskige_to_scores, neighbourhood_nearest,
-                    upsample_labels)
+from .codec import (MaskigeCodec, labels_to_maskige, maskige_to_scores,
+                    neighbourhood_nearest, upsample_labels)
 from .generation import (adjacent_pairs, blend_distance, blend_margins,
                          class_adjacency, generate_palette,
                          palette_distances)
@@ -11,5 +10,5 @@ __all__ = [
     'Palette', 'list_palettes', 'generate_palette', 'palette_distances',
     'blend_distance', 'blend_margins', 'class_adjacency', 'adjacent_pairs',
     'labels_to_maskige', 'upsample_labels', 'maskige_to_scores',
-    'maskige_to_labels', 'neighbourhood_nearest', 'MaskigeCodec'
+    'neighbourhood_nearest', 'MaskigeCodec'
 ]

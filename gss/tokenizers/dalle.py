@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
 from ..utils import UNSAFE_ENV, UnsafeCheckpointError, safe_load
-from ..utils.checkpoint import unsafe_load_allowed
+from ..utils.checkpoint import (module_prefixes, module_state,
+                                unsafe_load_allowed)
 from .base import BaseTokenizer, autocast_off
 
 #: The dVAE models pixels with a logit-Laplace distribution on
@@ -435,7 +436,7 @@ def _extract_state_dict(ckpt, source):
                          f'a state dict, got {type(state_dict).__name__}. '
                          + DOWNLOAD_HINT)
     anchor = 'encoder.blocks.input.w'
-    prefixes = [k[:-len(anchor)] for k in state_dict if k.endswith(anchor)]
+    prefixes = module_prefixes(state_dict, anchor)
     if len(prefixes) > 1:
         raise ValueError(f'{source} holds several DALL-E dVAEs (key '
                          f'prefixes {prefixes}); extract one state dict')
@@ -445,12 +446,10 @@ def _extract_state_dict(ckpt, source):
             f'{source} is not a DALL-E dVAE checkpoint: missing {anchor} '
             f'(found {found}{", ..." if len(state_dict) > 5 else ""}). '
             + DOWNLOAD_HINT)
-    prefix = prefixes[0]
     return {
-        k[len(prefix):]: v
-        for k, v in state_dict.items()
-        if k.startswith(prefix + 'encoder.')
-        or k.startswith(prefix + 'decoder.')
+        k: v
+        for k, v in module_state(state_dict, prefixes[0]).items()
+        if k.startswith(('encoder.', 'decoder.'))
     }
 
 

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
 from ..utils import safe_load
+from ..utils.checkpoint import module_prefixes, module_state
 from .base import LABEL_INPUT, BaseTokenizer, autocast_off
 from .class_patterns import ClassPatternEncoder
 
@@ -153,14 +154,10 @@ class MaskigeVQVAE(BaseTokenizer):
                 'configs/gss/camvid/vqvae_camvid.py 1`) and point '
                 'tokenizer.checkpoint at its work_dir/latest.pth') from None
         state = ckpt.get('state_dict', ckpt)
-        for prefix in ('decode_head.tokenizer.', 'tokenizer.'):
-            if any(k.startswith(prefix) for k in state):
-                state = {
-                    k[len(prefix):]: v
-                    for k, v in state.items() if k.startswith(prefix)
-                }
-                break
         own = self.state_dict()
+        prefixes = module_prefixes(state, next(iter(own)))
+        if len(prefixes) == 1:
+            state = module_state(state, prefixes[0])
         missing = sorted(set(own) - set(state))
         bad = [
             f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'

@@ -1,4 +1,7 @@
-"""Safe checkpoint loading: ``torch.load(weights_only=True)`` plus an allow-list.
+"""Everything GSS knows about checkpoints: safe loading, old key layouts,
+strict fitting, atomic saving.
+
+**Safe loading**: ``torch.load(weights_only=True)`` plus an allow-list.
 
 mmcv 1.x / mmseg 0.x checkpoints hold, besides tensors, a ``meta`` dict that
 may contain numpy scalars, arrays and dtypes (e.g. hook messages, seeds).
@@ -15,14 +18,25 @@ local paths, so ``load_checkpoint``, ``runner.resume``, ``--load-from`` and
 the model (missing, unexpected or reshaped keys, after the load hooks of
 GSS modules have mapped released key names) is an error that names the
 first keys and the likely cause, never a silently half-random model.
+
+**Old layouts**: :data:`KEY_CHANGES` is the one table of the key names of
+released, DALL·E and older GSS checkpoints that differ from the current
+modules'. GSS modules apply it in their ``_load_from_state_dict`` with
+:func:`upgrade_state_dict`; :func:`module_prefixes` and
+:func:`module_state` find one module's entries inside a bigger checkpoint
+(a tokenizer in a stage-II file).
+
+**Atomic saving**: :func:`atomic_path` writes next to the target and
+renames into place, so a kill never leaves a truncated checkpoint.
 """
+import contextlib
 import os
 import os.path as osp
 import pickle
+from typing import NamedTuple, Optional
 
 import numpy as np
 import torch
-from mmcv.runner import CheckpointLoader
 from mmcv.runner.checkpoint import _load_checkpoint
 from mmcv.utils import print_log
 
@@ -97,14 +111,167 @@ def safe_load(filename, map_location='cpu', weights_only=None):
             f'Details: {str(err).splitlines()[-1][:300]}') from err
 
 
+class KeyChange(NamedTuple):
+    """A difference between an older checkpoint layout and a module's keys.
+
+    Attributes:
+        owner (str): The class whose ``state_dict`` holds the keys (its
+            subclasses too); ``'checkpoint'``: a whole file, before it
+            meets a model.
+        old (str | None): Key prefix in the old layout, relative to the
+            owner; None: the key did not exist (the module's own value is
+            kept).
+        new (str | None): What replaces ``old``; None: the old entries are
+            dropped.
+        layout (str): Which checkpoints have the old layout, and why.
+    """
+    owner: str
+    old: Optional[str]
+    new: Optional[str]
+    layout: str
+
+
+_RELEASED_FTW = ('released GSS-FT-W checkpoints: the authors\' FF+FT-W '
+                 'merge keeps the FF auxiliary pixel head, which FT-W does '
+                 'not have')
+_BARE_TOKENIZER = ('a bare tokenizer file (e.g. the converted DALL·E dVAE, '
+                   'tools/model_converters/dalle2gss.py) as a stage-I '
+                   'checkpoint')
+
+#: Every key layout GSS still loads, applied in this order (a key changes
+#: at most once). Tested entry by entry in tests/test_checkpoint_keys.py.
+KEY_CHANGES = (
+    KeyChange('checkpoint', 'module.', '',
+              'models saved inside a DataParallel / DDP wrapper'),
+    KeyChange('GSSFFHead', 'd_vae.', 'tokenizer.',
+              'released GSS checkpoints keep the DALL·E dVAE under d_vae.'),
+    KeyChange('GSSFTWHead', 'convs_pixel.', None, _RELEASED_FTW),
+    KeyChange('GSSFTWHead', 'fusion_conv_pixel.', None, _RELEASED_FTW),
+    KeyChange('GSSFTWHead', 'conv_seg_pixel.', None, _RELEASED_FTW),
+    KeyChange('GSSFTWHead', 'cls_segmap.weight', 'cls_segmap.conv.weight',
+              'GSS-FT-W checkpoints of GSS < 0.2 (a bare conv)'),
+    KeyChange('GSSFTWHead', 'cls_segmap.bias', 'cls_segmap.conv.bias',
+              'GSS-FT-W checkpoints of GSS < 0.2 (a bare conv)'),
+    KeyChange('MaskigeAutoencoder', 'd_vae.', 'tokenizer.',
+              'the dVAE of a released GSS head, as a stage-I checkpoint'),
+    KeyChange('MaskigeAutoencoder', 'encoder.', 'tokenizer.encoder.',
+              _BARE_TOKENIZER),
+    KeyChange('MaskigeAutoencoder', 'decoder.', 'tokenizer.decoder.',
+              _BARE_TOKENIZER),
+    KeyChange('MaskigeCodec', None, 'colors',
+              'released GSS checkpoints have no palette buffers: the '
+              "config's palette is used"),
+    KeyChange('MaskigeCodec', None, 'ignore_color',
+              'released GSS checkpoints have no palette buffers: the '
+              "config's palette is used"),
+)
+
+
+def apply_key_changes(state_dict, prefix, owners, own=None):
+    """Bring the entries of ``owners`` under ``prefix`` to today's layout.
+
+    Args:
+        state_dict (dict): Changed in place.
+        prefix (str): Where the owner's keys start (``'decode_head.'``).
+        owners (Iterable[str]): Owner names of :data:`KEY_CHANGES` to apply.
+        own (dict, optional): The module's own tensors by key, for the
+            keys old layouts lack. Default: none are added.
+    """
+    owners = set(owners)
+    changes = [c for c in KEY_CHANGES if c.owner in owners]
+
+    def renamed(key):
+        if not key.startswith(prefix):
+            return key
+        rest = key[len(prefix):]
+        for change in changes:
+            if change.old is not None and rest.startswith(change.old):
+                return None if change.new is None else \
+                    prefix + change.new + rest[len(change.old):]
+        return key
+
+    new_keys = [renamed(k) for k in state_dict]
+    if new_keys != list(state_dict):
+        # Rebuilt in place, in the same order.
+        items = list(zip(new_keys, state_dict.values()))
+        state_dict.clear()
+        state_dict.update((k, v) for k, v in items if k is not None)
+    for change in changes:
+        if change.old is None and own is not None:
+            state_dict.setdefault(prefix + change.new, own[change.new])
+
+
+def upgrade_state_dict(module, state_dict, prefix):
+    """The ``_load_from_state_dict`` step of GSS modules: apply the
+    :data:`KEY_CHANGES` of the module's class and its bases.
+
+    Args:
+        module (nn.Module): The module being loaded.
+        state_dict (dict): The whole state dict being loaded; changed in
+            place.
+        prefix (str): The module's key prefix.
+    """
+    owners = [cls.__name__ for cls in type(module).__mro__]
+    own = dict(module.named_buffers(recurse=False))
+    own.update(module.named_parameters(recurse=False))
+    apply_key_changes(state_dict, prefix, owners, own)
+
+
+def module_prefixes(state_dict, anchor):
+    """Where a module sits inside a bigger state dict.
+
+    Args:
+        state_dict (dict): e.g. a stage-II checkpoint's.
+        anchor (str): A key the module has (``'encoder.blocks.input.w'``).
+
+    Returns:
+        list[str]: The prefixes in front of ``anchor``
+        (``'decode_head.tokenizer.'``, ``'d_vae.'``, ``''``...).
+    """
+    return [k[:-len(anchor)] for k in state_dict if k.endswith(anchor)
+            and (len(k) == len(anchor) or k[-len(anchor) - 1] == '.')]
+
+
+def module_state(state_dict, prefix):
+    """The entries under ``prefix``, with ``prefix`` removed."""
+    return {
+        k[len(prefix):]: v
+        for k, v in state_dict.items() if k.startswith(prefix)
+    }
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """A temporary path next to ``path``, renamed to ``path`` on success.
+
+    A crash or kill while writing never leaves a truncated ``path`` (or a
+    ``latest.pth`` link to one); the temporary file is removed on error.
+
+    Example::
+
+        with atomic_path('work_dirs/x/iter_8.pth') as tmp:
+            torch.save(obj, tmp)
+
+    Args:
+        path (str): The final file (or symlink).
+
+    Yields:
+        str: Where to write.
+    """
+    tmp = f'{path}.{os.getpid()}.tmp'
+    if osp.lexists(tmp):  # left by a killed process with our pid
+        os.remove(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if osp.lexists(tmp):
+            os.remove(tmp)
+
+
 def load_from_local(filename, map_location=None):
     """mmcv ``CheckpointLoader`` scheme for local files (weights-only)."""
     return safe_load(filename, map_location=map_location)
-
-
-def register_safe_loader():
-    """Make mmcv's local-file checkpoint loading go through :func:`safe_load`."""
-    CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -123,10 +290,10 @@ def _state_dict_of(checkpoint, filename):
             f'{filename} is not a checkpoint: expected a dict, got '
             f'{type(checkpoint).__name__}')
     state_dict = checkpoint.get('state_dict', checkpoint)
-    # DataParallel / DDP wrappers save their model under ``module.``.
-    return type(state_dict)(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in state_dict.items())
+    # A copy without the ``_metadata`` of module versions, as before.
+    state_dict = type(state_dict)(state_dict.items())
+    apply_key_changes(state_dict, '', ['checkpoint'])
+    return state_dict
 
 
 def fit_state_dict(model, state_dict):
@@ -265,12 +432,3 @@ def summarize_keys(keys, depth=2):
     prefixes = sorted({'.'.join(k.split('.')[:depth]) for k in keys})
     shown = ', '.join(prefixes[:4]) + (', ...' if len(prefixes) > 4 else '')
     return f'{len(keys)} ({shown})'
-
-
-def make_init_segmentor_strict():
-    """Make mmseg's ``init_segmentor`` (and so ``demo/image_demo.py`` and
-    notebooks) load checkpoints with the strict :func:`load_checkpoint`:
-    mmseg 0.30 loads non-strictly and would run a partly random model after
-    a one-line warning."""
-    from mmseg.apis import inference
-    inference.load_checkpoint = load_checkpoint

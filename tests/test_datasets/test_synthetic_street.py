@@ -9,8 +9,9 @@ from conftest import DATASET_CONFIGS, REPO_ROOT
 from mmcv import Config
 from mmseg.datasets import build_dataset
 
-from gss.datasets import (CamVidDataset, generate_street_scenes,
-                          render_street_scene)
+from gss.datasets import CamVidDataset
+from gss.datasets.street_scenes import (generate_street_scenes,
+                                        render_street_scene)
 
 
 def read_tree(root):

@@ -10,7 +10,8 @@ import torch
 from mmseg.models import build_segmentor
 import torch.nn.functional as F
 
-from gss.maskige import MaskigeCodec, maskige_to_labels
+from gss.maskige import MaskigeCodec
+from gss.maskige.reference_decoders import maskige_to_labels
 from gss.models.segmentors import MaskigeAutoencoder
 from gss.tokenizers import (EMAVectorQuantizer, FiniteScalarQuantizer,
                             MaskigeVQVAE)

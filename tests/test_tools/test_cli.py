@@ -23,14 +23,15 @@ HEAVY = ('torch', 'mmcv', 'mmseg', 'gss', 'timm')
 # it imported.
 HELP_RUNNER = '''
 import os.path as osp, runpy, sys
-tool = sys.argv[1]
+tool, heavy = sys.argv[1], set(sys.argv[2:])
+assert heavy, 'name the heavy packages'
 sys.path.insert(0, osp.dirname(tool))
 sys.argv = [tool, '--help']
 try:
     runpy.run_path(tool, run_name='__main__')
 except SystemExit:
     pass
-print('heavy:', sorted(set(sys.argv[2:]) & set(sys.modules)))
+print('heavy:', sorted(heavy & set(sys.modules)))
 '''
 STAGE1 = osp.join(ROOT, 'configs', 'gss', 'synthetic', 'vqvae_synthetic.py')
 STAGE2 = osp.join(ROOT, 'configs', 'gss', 'synthetic',
@@ -95,6 +96,28 @@ def test_lazy_dict_action_parses_like_mmcv():
     assert args.cfg_options == {
         'a.b': 1, 'c': [1, 2], 'd': 'x', 'e': (1, True)}
     assert parser.parse_args([]).cfg_options is None
+
+
+def test_shared_opening_loads_the_merged_config(monkeypatch):
+    """The options and config loading that the config tools share."""
+    from gss.utils import UNSAFE_ENV
+    parser = argparse.ArgumentParser()
+    parser.add_argument('config')
+    _cli.add_cfg_options(parser)
+    _cli.add_unsafe_load(parser)
+    _cli.add_launcher(parser)
+    config = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
+    monkeypatch.delenv(UNSAFE_ENV, raising=False)
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    args = parser.parse_args([config, '--cfg-options', 'seed=7',
+                              'data.samples_per_gpu=3', '--local-rank', '2'])
+    cfg = _cli.load_config(args)
+    assert (cfg.seed, cfg.data.samples_per_gpu) == (7, 3)
+    assert UNSAFE_ENV not in os.environ
+    _cli.export_local_rank(args)
+    assert os.environ['LOCAL_RANK'] == '2'
+    _cli.load_config(parser.parse_args([config, '--unsafe-load']))
+    assert os.environ[UNSAFE_ENV] == '1'
 
 
 def test_console_filter_keeps_file_only_records_off_the_console():

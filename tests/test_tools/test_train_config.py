@@ -98,3 +98,41 @@ def test_train_without_workers_despite_persistent_workers(
         'checkpoint_config.interval=1', *data_options(street_data)
     ])
     assert osp.isfile(tmp_path / 'iter_1.pth')
+
+
+class _Stop(Exception):
+    """Ends a tool's main() where the test has seen what it needs."""
+
+
+@pytest.mark.parametrize('tool', ['train', 'test'])
+def test_setup_multi_processes_is_called_with_the_config(
+        tool, street_data, tmp_path, monkeypatch):
+    """As in mmseg 0.30's tools, with the merged config; train.py calls it
+    after making the logger with the log file (mmcv sets a logger up once,
+    so a first call from setup_multi_processes would leave it without
+    the file)."""
+    module = load_tool(tool)
+    calls = []
+
+    def record(cfg):
+        calls.append(('setup_multi_processes', cfg))
+        raise _Stop
+
+    if tool == 'train':
+        get_root_logger = module.get_root_logger
+        monkeypatch.setattr(
+            module, 'get_root_logger', lambda **kwargs: calls.append(
+                ('get_root_logger', kwargs)) or get_root_logger(**kwargs))
+    monkeypatch.setattr(module, 'setup_multi_processes', record)
+    argv = [CFG, '--work-dir', str(tmp_path / 'work')] if tool == 'train' \
+        else [CFG, str(tmp_path / 'none.pth'), '--eval', 'mIoU']
+    with pytest.raises(_Stop):
+        module.main(argv + ['--cfg-options', 'data.workers_per_gpu=0',
+                            *data_options(street_data)])
+    name, cfg = calls[-1]
+    assert name == 'setup_multi_processes'
+    assert cfg.data.workers_per_gpu == 0  # the merged config
+    if tool == 'train':
+        assert [name for name, _ in calls] == ['get_root_logger',
+                                               'setup_multi_processes']
+        assert calls[0][1]['log_file'].startswith(str(tmp_path / 'work'))

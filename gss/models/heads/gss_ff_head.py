@@ -11,6 +11,7 @@ from mmcv.utils import deprecated_api_warning
 
 from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
+from ...utils.checkpoint import upgrade_state_dict
 from ..utils import FastSwinBlockSequence
 from .mla import build_mla, mla_forward, windowed_attention
 
@@ -215,11 +216,8 @@ class GSSFFHead(BaseDecodeHead):
                                             self.num_classes, 1)
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # Released GSS checkpoints keep the DALL·E dVAE under ``d_vae.``.
-        old = prefix + 'd_vae.'
-        for key in [k for k in state_dict if k.startswith(old)]:
-            state_dict[prefix + 'tokenizer.' + key[len(old):]] = \
-                state_dict.pop(key)
+        # Released layouts (also GSSFTWHead's): gss.utils.checkpoint.
+        upgrade_state_dict(self, state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _fuse(self, inputs):

@@ -84,22 +84,6 @@ class GSSFTWHead(GSSFFHead):
         self.cls_segmap = ConvModule(
             post_seg_channel, self.num_classes, 1, act_cfg=None)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # Released FT-W checkpoints are FF checkpoints plus the X⁻¹ (the
-        # authors' merge keeps the FF auxiliary head): drop that head.
-        for key in [k for k in state_dict if k.startswith(
-                tuple(prefix + name for name in (
-                    'convs_pixel.', 'fusion_conv_pixel.',
-                    'conv_seg_pixel.')))]:
-            state_dict.pop(key)
-        # This project's FT-W checkpoints before 0.2 had a bare conv.
-        for name in ('weight', 'bias'):
-            old = f'{prefix}cls_segmap.{name}'
-            if old in state_dict:
-                state_dict[f'{prefix}cls_segmap.conv.{name}'] = \
-                    state_dict.pop(old)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
     def inverse_modules(self):
         """The modules of the learnable X⁻¹ (the only ones that train)."""
         return [self.projection, self.post_transformer_block,

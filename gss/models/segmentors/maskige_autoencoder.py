@@ -8,6 +8,7 @@ from mmseg.ops import resize
 
 from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
+from ...utils.checkpoint import upgrade_state_dict
 from .gss_encoder_decoder import flip_back
 
 #: The X⁻¹ variants :class:`MaskigeAutoencoder` can test with.
@@ -79,16 +80,8 @@ class MaskigeAutoencoder(BaseSegmentor):
         self.align_corners = False
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # Accept bare tokenizer files too (e.g. the converted DALL·E dVAE,
-        # keys ``encoder.*``/``decoder.*``) and the authors' ``d_vae.``.
-        for key in list(state_dict):
-            rest = key[len(prefix):]
-            if key.startswith(prefix) and rest.startswith(
-                    ('encoder.', 'decoder.', 'd_vae.')):
-                rest = rest[len('d_vae.'):] if rest.startswith('d_vae.') \
-                    else rest
-                state_dict[prefix + 'tokenizer.' + rest] = \
-                    state_dict.pop(key)
+        # Bare tokenizer files and released dVAEs: gss.utils.checkpoint.
+        upgrade_state_dict(self, state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extract_feat(self, img):

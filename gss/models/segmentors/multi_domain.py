@@ -2,7 +2,7 @@ import torch
 from mmseg.models.builder import SEGMENTORS
 from mmseg.models.segmentors import EncoderDecoder
 
-from ...datasets.mseg import get_taxonomy
+from ...datasets.universal_taxonomy import get_taxonomy
 
 UNIVERSAL = 'universal'
 
