@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gss.datasets import render_street_scene
+from gss.datasets.street_scenes import render_street_scene
 from gss.maskige import MaskigeCodec, maskige_to_scores
 from gss.models.segmentors import MaskigeAutoencoder
 from gss.tokenizers import MaskigeVQVAE
