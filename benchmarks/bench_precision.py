@@ -77,6 +77,7 @@ COMPILED_MODULES = DEFAULT_MODULES + (
 # FastWindowMSA.
 STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
 FRAME = (360, 480)  # CamVid (h, w)
+PHASES = ('train', 'inference')
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
 
 
@@ -159,7 +160,8 @@ def train_batch(cfg):
                 img_metas=[meta(h, w)] * batch, gt_semantic_seg=labels)
 
 
-def bench(models, repeats, clock=time.perf_counter, compiled=False):
+def bench(models, repeats, clock=time.perf_counter, compiled=False,
+          phases=PHASES):
     """Train-step and inference times of every model and precision.
 
     All (model, precision) pairs run once per round, so that machine noise
@@ -174,6 +176,7 @@ def bench(models, repeats, clock=time.perf_counter, compiled=False):
             there is one thread to count).
         compiled (bool): Add the :data:`COMPILED_VARIANTS` (their first,
             untimed round compiles).
+        phases (Sequence[str]): What is timed, of :data:`PHASES`.
 
     Returns:
         dict: key -> dict(batch, crop, train, inference), the last two
@@ -190,12 +193,14 @@ def bench(models, repeats, clock=time.perf_counter, compiled=False):
     for rep in range(repeats + 1):  # the first round warms up
         for run in runs.values():
             for name, (model, optimizer) in run['variants'].items():
-                step = timed(train_step, model, optimizer, run['data'],
-                             clock=clock)
-                infer = timed(inference, model, img, clock=clock)
-                if rep:
-                    run['train'].setdefault(name, []).append(step)
-                    run['inference'].setdefault(name, []).append(infer)
+                times = dict(train=lambda: timed(
+                    train_step, model, optimizer, run['data'], clock=clock),
+                             inference=lambda: timed(
+                                 inference, model, img, clock=clock))
+                for phase in phases:
+                    seconds = times[phase]()
+                    if rep:
+                        run[phase].setdefault(name, []).append(seconds)
     return runs
 
 
@@ -252,13 +257,16 @@ def main():
         '--compile', action='store_true',
         help='also time TorchInductor-compiled models (compiling takes '
         'minutes per model and precision)')
+    parser.add_argument('--phases', nargs='+', choices=PHASES,
+                        default=list(PHASES), help='what is timed')
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_precision.json'))
     args = parser.parse_args()
     if args.profile:
         profile(osp.join(CONFIGS, MODELS[args.profile][1]))
         return
-    runs = bench(args.models, args.repeats, CLOCKS[args.clock], args.compile)
+    runs = bench(args.models, args.repeats, CLOCKS[args.clock], args.compile,
+                 args.phases)
     # inference is also compared with UPerNet's, round by round
     upernet = runs['upernet']['inference'] if 'upernet' in runs else None
     results = {
@@ -272,17 +280,22 @@ def main():
     print(f'{"model":9s} {"precision":30s} {"train s":>8s} {"speed-up":>8s} '
           f'{"infer s":>8s} {"speed-up":>8s} {"×UPerNet":>8s} '
           f'{"×UPerNet fp32":>13s}')
+    nan = float('nan')
     for res in results.values():
-        for name, train in res['train'].items():
-            infer = res['inference'][name]
-            print(f'{res["model"]:9s} {name:30s} {train["seconds"]:8.3f} '
-                  f'{train["speedup"]:7.2f}x {infer["seconds"]:8.3f} '
-                  f'{infer["speedup"]:7.2f}x '
-                  f'{infer.get("x_upernet", float("nan")):7.2f}x '
-                  f'{infer.get("x_upernet_fp32", float("nan")):12.2f}x')
+        for name in res['train'] or res['inference']:
+            train = res['train'].get(name, {})
+            infer = res['inference'].get(name, {})
+            print(f'{res["model"]:9s} {name:30s} '
+                  f'{train.get("seconds", nan):8.3f} '
+                  f'{train.get("speedup", nan):7.2f}x '
+                  f'{infer.get("seconds", nan):8.3f} '
+                  f'{infer.get("speedup", nan):7.2f}x '
+                  f'{infer.get("x_upernet", nan):7.2f}x '
+                  f'{infer.get("x_upernet_fp32", nan):12.2f}x')
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
         json.dump(dict(models=results, frame=list(FRAME),
+                       phases=list(args.phases),
                        repeats=args.repeats, clock=args.clock,
                        torch=torch.__version__,
                        threads=torch.get_num_threads(),
