@@ -119,10 +119,10 @@ def _put_text(canvas, text, x, y_center, max_width):
                 TEXT_COLOR, 1, cv2.LINE_AA)
 
 
-def _placeholder(height, width):
+def _placeholder(height, width, text='no ground truth'):
     tile = np.empty((height, width, 3), dtype=np.uint8)
     tile[:] = PLACEHOLDER_COLOR
-    _put_text(tile, 'no ground truth', 2, height // 2, width - 4)
+    _put_text(tile, text, 2, height // 2, width - 4)
     return tile
 
 
@@ -182,7 +182,9 @@ def draw_panel(image,
         gt (np.ndarray | None): (H, W) ground-truth labels, ``ignore_index``
             where ignored; None draws placeholders in the ground-truth,
             GT-maskige and error columns.
-        gt_maskige (np.ndarray | None): (H, W, 3) uint8 X(gt).
+        gt_maskige (np.ndarray | None): (H, W, 3) uint8 X(gt); None with a
+            ``gt`` draws a placeholder (the ground truth is in classes
+            the maskige palette does not paint, see :func:`maskige_parts`).
         pred_maskige (np.ndarray): (H, W, 3) uint8 maskige decoded from
             the predicted tokens.
         pred (np.ndarray): (H, W) predicted labels.
@@ -203,8 +205,6 @@ def draw_panel(image,
             not have one colour per class.
     """
     height, width = pred.shape
-    if gt is not None and gt_maskige is None:
-        raise ValueError('draw_panel: a ground truth needs its gt_maskige')
     arrays = dict(image=image, gt=gt, gt_maskige=gt_maskige,
                   pred_maskige=pred_maskige)
     for name, array in arrays.items():
@@ -225,7 +225,8 @@ def draw_panel(image,
         gt_tile = gt_maskige_tile = error_tile = missing
     else:
         gt_tile = colorize(gt, dataset_palette)
-        gt_maskige_tile = gt_maskige
+        gt_maskige_tile = (_placeholder(height, width, 'other taxonomy')
+                           if gt_maskige is None else gt_maskige)
         error_tile = error_map(gt, pred, ignore_index)
     tiles = [image, gt_tile, gt_maskige_tile, pred_maskige,
              colorize(pred, dataset_palette), error_tile]
@@ -274,6 +275,32 @@ def gt_maskige(codec, gt):
     return maskige_to_image(codec.encode(labels[None])[0])
 
 
+def maskige_parts(model, gt):
+    """The maskige columns' share of a panel: X(gt) and the legend's
+    maskige colours.
+
+    The maskige palette paints the head's classes. A model whose panels
+    show other classes (MSeg's ``MultiDomainEncoderDecoder`` predicting a
+    test dataset's taxonomy from universal scores, see its
+    ``panel_classes``) has no maskige colour for them: then the GT maskige
+    is a placeholder and the legend shows the dataset colours only.
+
+    Args:
+        model (GSSEncoderDecoder): A segmentor with a GSS decode head.
+        gt (np.ndarray | None): (H, W) ground-truth labels in the classes
+            the panels show.
+
+    Returns:
+        tuple: ``gt_maskige`` ((H, W, 3) uint8, or None) and
+        ``maskige_palette`` ((K, 3) colours, or None).
+    """
+    if not model.panel_classes()[1]:
+        return None, None
+    codec = model.decode_head.codec
+    return (None if gt is None else gt_maskige(codec, gt),
+            codec.palette.colors)
+
+
 def run_sample(model, img, gt=None):
     """The panel inputs of one image, from the model's own test path.
 
@@ -307,8 +334,7 @@ def run_sample(model, img, gt=None):
     return dict(
         image=mmcv.bgr2rgb(image),
         gt=gt,
-        gt_maskige=None if gt is None else gt_maskige(
-            model.decode_head.codec, gt),
+        gt_maskige=maskige_parts(model, gt)[0],
         pred_maskige=result.maskiges[0],
         pred=pred)
 
@@ -335,7 +361,7 @@ def model_panel(model, img, gt=None, palette=None):
     head = model.decode_head
     return draw_panel(
         **run_sample(model, img, gt),
-        class_names=model.CLASSES,
+        class_names=model.panel_classes()[0],
         dataset_palette=palette,
         ignore_index=head.ignore_index,
-        maskige_palette=head.codec.palette.colors)
+        maskige_palette=maskige_parts(model, None)[1])

@@ -93,6 +93,8 @@ def main(argv=None):
                  "panels need type='GSSEncoderDecoder' with a GSS head "
                  '(GSSFFHead or GSSFTWHead)')
     dataset = build_split(cfg, args)
+    # Ground truth by file name; MSeg models also take the taxonomy from it.
+    model.set_show_dataset(dataset)
     indices = args.indices or range(min(args.num, len(dataset)))
     bad = [i for i in indices if not 0 <= i < len(dataset)]
     if bad:

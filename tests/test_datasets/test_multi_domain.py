@@ -118,3 +118,57 @@ def test_encoder_decoder_whole_slide_and_aug(mode):
     torch.testing.assert_close(scores, expected)
     np.testing.assert_array_equal(pred[0], expected[0].argmax(0).numpy())
     assert aug[0].shape == (24, 32) and aug[0].max() < 11
+
+
+def test_gss_panels_show_the_test_taxonomy():
+    """A GSS MSeg model's maskige test path maps the scores like
+    ``inference`` does, and its panels draw test-class labels beside the
+    universal maskige (the GT maskige column is a placeholder: the test
+    classes have no maskige colours)."""
+    from gss.models.segmentors import GSSEncoderDecoder
+    from gss.visualization import (PLACEHOLDER_COLOR, TITLE_HEIGHT,
+                                   maskige_to_image)
+    from tests.test_configs.tiny_gss import build_tiny
+    torch.manual_seed(0)
+    _, model = build_tiny('gss-ff_hrnet-w48_512x512_160k_mseg')
+    model.eval()
+    assert isinstance(model, GSSEncoderDecoder) and model.has_gss_head
+    taxonomy = get_taxonomy()
+    model.CLASSES = taxonomy.classes
+    size = 64
+    img = torch.randn(1, 3, size, size)
+    meta = dict(dataset_name='camvid-11', ori_shape=(size, size, 3),
+                img_shape=(size, size, 3), pad_shape=(size, size, 3),
+                flip=False)
+    with torch.no_grad():
+        universal, maskige = super(MultiDomainMixin,
+                                   model).inference_with_maskige(
+                                       img, [meta], True)
+        scores, same_maskige = model.inference_with_maskige(img, [meta], True)
+        with model.returning_maskige():
+            result = model.simple_test(img, [meta])
+    expected = map_universal_scores(universal,
+                                    taxonomy.test_groups('camvid-11'))
+    torch.testing.assert_close(scores, expected)
+    torch.testing.assert_close(same_maskige, maskige)
+    np.testing.assert_array_equal(result[0], expected[0].argmax(0).numpy())
+    assert result[0].max() < 11
+
+    model.test_cfg.dataset_name = 'camvid-11'
+    classes, painted = model.panel_classes()
+    assert list(classes) == list(taxonomy.dataset_classes('camvid-11'))
+    assert not painted
+    palette = np.random.default_rng(0).integers(0, 256, (11, 3))
+    gt = np.random.default_rng(1).integers(0, 11, (size, size))
+    image = np.random.default_rng(2).integers(0, 256, (size, size, 3),
+                                              dtype=np.uint8)
+    panel = model.show_result(image, result, palette=palette,
+                              gt_semantic_seg=gt)[..., ::-1]
+    rows = slice(TITLE_HEIGHT, TITLE_HEIGHT + size)
+    np.testing.assert_array_equal(panel[rows, size:2 * size], palette[gt])
+    gt_maskige = panel[rows, 2 * size:3 * size]
+    assert (gt_maskige == PLACEHOLDER_COLOR).all(-1).mean() > 0.8
+    np.testing.assert_array_equal(panel[rows, 3 * size:4 * size],
+                                  maskige_to_image(maskige[0]))
+    np.testing.assert_array_equal(panel[rows, 4 * size:5 * size],
+                                  palette[result[0]])

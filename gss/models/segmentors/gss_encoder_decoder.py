@@ -7,7 +7,7 @@ import torch
 from mmseg.models.builder import SEGMENTORS
 from mmseg.models.segmentors import EncoderDecoder
 
-from ...visualization import draw_panel, gt_maskige, maskige_to_image
+from ...visualization import draw_panel, maskige_parts, maskige_to_image
 
 #: Channels the maskige adds to the class scores in the joint test path.
 MASKIGE_CHANNELS = 3
@@ -173,6 +173,15 @@ class GSSEncoderDecoder(EncoderDecoder):
                                               rescale)[1]
         return SegResult(seg_maps, maskige, img_metas[0])
 
+    def panel_classes(self):
+        """The classes panels show.
+
+        Returns:
+            tuple[Sequence[str], bool]: ``CLASSES`` and True: the maskige
+            palette paints the head's classes.
+        """
+        return self.CLASSES, True
+
     def _lookup_gt(self, filename):
         if self._show_dataset is None or self._show_dataset.ann_dir is None:
             return None
@@ -255,17 +264,17 @@ class GSSEncoderDecoder(EncoderDecoder):
         if gt is None:
             gt = self._lookup_gt(result.filenames[0])
         palette = self.PALETTE if palette is None else palette
-        head = self.decode_head
+        gt_maskige, maskige_palette = maskige_parts(self, gt)
         canvas = draw_panel(
             mmcv.bgr2rgb(image),
             gt,
-            None if gt is None else gt_maskige(head.codec, gt),
+            gt_maskige,
             result.maskiges[0],
             pred,
-            class_names=self.CLASSES,
+            class_names=self.panel_classes()[0],
             dataset_palette=palette,
-            ignore_index=head.ignore_index,
-            maskige_palette=head.codec.palette.colors)
+            ignore_index=self.decode_head.ignore_index,
+            maskige_palette=maskige_palette)
         canvas = mmcv.rgb2bgr(canvas)
         if out_file is not None:
             mmcv.imwrite(canvas, out_file)
