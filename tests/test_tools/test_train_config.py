@@ -59,15 +59,35 @@ def test_accepted_keys_follow_kwargs_to_the_base_class():
     assert 'self' not in keys
 
 
-def test_every_config_passes_the_check():
-    configs = [
+def all_configs():
+    return [
         path for path in glob.glob(
             osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
         if '_base_' not in path
     ] + glob.glob(osp.join(ROOT, 'tests', 'configs', '*.py'))
+
+
+def test_every_config_passes_the_check():
+    configs = all_configs()
     assert len(configs) > 20
     for path in configs:
         check_train_config(mmcv.Config.fromfile(path))
+
+
+def test_palette_is_given_once():
+    """The model (segmentor or GSS head) carries the palette and K; the
+    tokenizer takes them from it, so no config repeats them there."""
+    tokenizers = 0
+    for path in all_configs():
+        model = mmcv.Config.fromfile(path).model
+        for owner in (model, model.get('decode_head') or {}):
+            tokenizer = owner.get('tokenizer')
+            if tokenizer is None:
+                continue
+            tokenizers += 1
+            repeated = {'palette', 'num_classes'} & set(tokenizer)
+            assert not repeated, f'{path}: tokenizer repeats {repeated}'
+    assert tokenizers > 10
 
 
 def test_test_tool_rejects_misspelt_keys_before_loading(street_data):

@@ -12,8 +12,6 @@ model = dict(
             _delete_=True,
             # as in vqvae_ade20k.py
             type='MaskigeVQVAE',
-            palette='ade20k',
-            num_classes=150,
             quantizer=dict(type='EMAVectorQuantizer', num_codes=4096),
             checkpoint='work_dirs/vqvae_ade20k/latest.pth'),
         token_classifier_rank=256))

@@ -16,7 +16,5 @@ model = dict(
     palette='ade20k',
     num_classes=150,
     tokenizer=dict(
-        palette='ade20k',
-        num_classes=150,
         quantizer=dict(type='EMAVectorQuantizer', num_codes=4096)))
 data = dict(samples_per_gpu=8)

@@ -13,8 +13,6 @@ model = dict(
         tokenizer=dict(
             # the defaults of MaskigeVQVAE, as in vqvae_camvid.py
             type='MaskigeVQVAE',
-            palette='camvid',
-            num_classes=11,
             checkpoint='work_dirs/vqvae_camvid/latest.pth')))
 crop_size = (256, 256)
 data = dict(samples_per_gpu=4, workers_per_gpu=1)

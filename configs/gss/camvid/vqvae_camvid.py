@@ -9,8 +9,7 @@ _base_ = [
 ]
 model = dict(
     palette='camvid',
-    num_classes=11,
-    tokenizer=dict(palette='camvid', num_classes=11))
+    num_classes=11)
 data = dict(samples_per_gpu=8, workers_per_gpu=1)
 optimizer = dict(type='AdamW', lr=2e-3, betas=(0.9, 0.99), weight_decay=0.0)
 optimizer_config = dict()

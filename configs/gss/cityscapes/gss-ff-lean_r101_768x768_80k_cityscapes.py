@@ -18,7 +18,5 @@ model = dict(
             _delete_=True,
             # the defaults of MaskigeVQVAE, as in vqvae_cityscapes.py
             type='MaskigeVQVAE',
-            palette='cityscapes',
-            num_classes=19,
             checkpoint='work_dirs/vqvae_cityscapes/latest.pth'),
         token_classifier_rank=256))

@@ -14,6 +14,5 @@ _base_ = [
 ]
 model = dict(
     palette='cityscapes',
-    num_classes=19,
-    tokenizer=dict(palette='cityscapes', num_classes=19))
+    num_classes=19)
 data = dict(samples_per_gpu=8)

@@ -11,8 +11,6 @@ model = dict(
         palette='camvid',
         tokenizer=dict(
             type='MaskigeVQVAE',
-            palette='camvid',
-            num_classes=11,
             num_res_blocks=1,
             checkpoint='work_dirs/vqvae_synthetic/latest.pth')))
 data = dict(samples_per_gpu=8, workers_per_gpu=1)

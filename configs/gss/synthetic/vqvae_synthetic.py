@@ -7,7 +7,7 @@ _base_ = [
 model = dict(
     palette='camvid',
     num_classes=11,
-    tokenizer=dict(palette='camvid', num_classes=11, num_res_blocks=1))
+    tokenizer=dict(num_res_blocks=1))
 data = dict(samples_per_gpu=8, workers_per_gpu=1)
 optimizer = dict(lr=2e-3, weight_decay=0.0)
 runner = dict(max_iters=400)

@@ -1,16 +1,14 @@
 # Stage I with the project's own maskige VQ-VAE: a 4× tokenizer trained on
 # ground-truth maskiges (tokens on the usual 1/4 grid without upsampling).
 # Its encoder folds each 4×4 cell into its one-hot class layout and the EMA
-# codebook clusters the layouts, so the tokenizer needs the dataset's
-# palette and K as well: set both `model` and `model.tokenizer` per dataset.
+# codebook clusters the layouts; it takes the model's palette and K (set
+# `model.palette` and `model.num_classes` per dataset).
 model = dict(
     type='MaskigeAutoencoder',
     tokenizer=dict(
         type='MaskigeVQVAE',
         downsample=4,
         encoder='class_patterns',
-        palette=None,  # set per dataset
-        num_classes=None,  # set per dataset
         channels=64,
         num_res_blocks=2,
         pixel_channels=16,
