@@ -4,13 +4,17 @@ For every trained model (config + checkpoint under work_dirs/): val mIoU /
 mAcc / aAcc and per-class IoU (the dataset's own evaluation), training time
 (from the run's log), parameters, and inference time per image measured
 side by side in this one process (models interleaved image by image, so
-machine noise hits all of them alike). Also evaluates the stage-I
-reconstruction upper bound. Prints a markdown table and writes JSON
-(default: work_dirs/bench_camvid.json; the committed table is
-benchmarks/results/camvid.json, rewritten only when given as --out).
+machine noise hits all of them alike), each in its config's precision
+(``cpu_bf16``) on the CPU, or on CUDA when there is a GPU. Also evaluates
+the stage-I reconstruction upper bound. ``--suite converged`` (default) is
+README's table, the runs of ``tools/camvid_suite.sh``; ``--suite short``
+the 700-iteration runs of settings (a) and (b). Prints a markdown table
+and writes JSON (default: work_dirs/bench_camvid.json; the committed table
+is benchmarks/results/camvid.json, rewritten only when given as --out).
 
-    python benchmarks/bench_camvid.py [--data data/camvid] [--split val]
-        [--img-dir DIR --ann-dir DIR] [--timing-images 20] [--out FILE]
+    python benchmarks/bench_camvid.py [--suite converged] [--device cpu]
+        [--data data/camvid] [--split val] [--img-dir DIR --ann-dir DIR]
+        [--timing-images 20] [--out FILE]
 """
 import argparse
 import glob
@@ -21,6 +25,42 @@ import sys
 import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+#: (table label, config name) of each suite, in training order.
+SUITES = dict(
+    # README's table: setting (b) trained to convergence, 2,000 iterations
+    # of batch 4 (21.8 epochs) in bf16 (tools/camvid_suite.sh).
+    converged=[
+        ('stage I: maskige VQ-VAE, 2,048 codes', 'vqvae-2k_camvid'),
+        ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
+         'upernet_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',
+         'gss-ff_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
+         'gss-ft-w_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FF-lean, EfficientNet-Lite0 (ImageNet)',
+         'gss-ff-lean_effnet-lite0_256x256_2k_camvid'),
+    ],
+    # The short schedules (700 iterations, about 7.6 epochs, fp32) of
+    # settings (a) and (b).
+    short=[
+        ('stage I: maskige VQ-VAE reconstruction', 'vqvae_camvid'),
+        ('(a) UPerNet, ResNet-18 (scratch)', 'upernet_r18_camvid'),
+        ('(a) GSS-FF, ResNet-18 (scratch)', 'gss-ff_r18_camvid'),
+        ('(a) GSS-FT-W, ResNet-18 (scratch)', 'gss-ft-w_r18_camvid'),
+        ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
+         'upernet_effnet-lite0_camvid'),
+        ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',
+         'gss-ff_effnet-lite0_camvid'),
+        ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
+         'gss-ft-w_effnet-lite0_camvid'),
+    ])
+
+
+def config_path(name):
+    """The config of a suite entry, relative to the repository root."""
+    return f'configs/gss/camvid/{name}.py'
 
 
 def parse_args(argv=None):
@@ -38,6 +78,14 @@ def parse_args(argv=None):
     parser.add_argument('--ann-dir', help='label folder of --img-dir')
     parser.add_argument('--work-dirs', default='work_dirs',
                         help='where the runs are (default: %(default)s)')
+    parser.add_argument('--suite', choices=('converged', 'short'),
+                        default='converged',
+                        help='the models compared (default: %(default)s)')
+    parser.add_argument('--list', action='store_true',
+                        help='print the configs of --suite in training '
+                        'order and exit')
+    parser.add_argument('--device', help='cpu or cuda (default: cuda when '
+                        'there is one)')
     parser.add_argument('--timing-images', type=int, default=20)
     parser.add_argument(
         '--out', help='JSON written (default: WORK_DIRS/bench_camvid.json; '
@@ -45,9 +93,13 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if bool(args.img_dir) != bool(args.ann_dir):
         parser.error('--img-dir and --ann-dir go together')
+    if args.list:
+        print('\n'.join(config_path(name) for _, name in SUITES[args.suite]))
+        parser.exit()
     if args.out is None:
         args.out = osp.join(args.work_dirs, 'bench_camvid.json')
     return args
+
 
 
 if __name__ == '__main__':
@@ -64,19 +116,7 @@ from mmseg.apis import single_gpu_test  # noqa: E402
 from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 
-MODELS = [
-    ('stage I: maskige VQ-VAE reconstruction', 'vqvae_camvid'),
-    ('(a) UPerNet, ResNet-18 (scratch)', 'upernet_r18_camvid'),
-    ('(a) GSS-FF, ResNet-18 (scratch)', 'gss-ff_r18_camvid'),
-    ('(a) GSS-FT-W, ResNet-18 (scratch)', 'gss-ft-w_r18_camvid'),
-    ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
-     'upernet_effnet-lite0_camvid'),
-    ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',
-     'gss-ff_effnet-lite0_camvid'),
-    ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
-     'gss-ft-w_effnet-lite0_camvid'),
-]
-
+from gss.apis import apply_cpu_bf16  # noqa: E402
 
 def training_minutes(work_dir):
     """Wall-clock training time from the mmcv json log(s) of a run."""
@@ -111,24 +151,33 @@ def scored_images(args):
                 ann_dir=f'{args.split}annot')
 
 
-def build(config, checkpoint, images):
+def build(config, checkpoint, images, device='cpu'):
+    """Config, model and test dataset of one run, as tools/test.py builds
+    them (the config's ``cpu_bf16`` applies on the CPU)."""
     cfg = mmcv.Config.fromfile(config)
     cfg.data.test.update(images)
     cfg.model.pretrained = None
     cfg.model.train_cfg = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+    apply_cpu_bf16(model, cfg, device)
     load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
-    model = revert_sync_batchnorm(model).eval()
+    model = revert_sync_batchnorm(model).to(device).eval()
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
     model.CLASSES, model.PALETTE = dataset.CLASSES, dataset.PALETTE
     return cfg, model, dataset
+
+
+def data_parallel(model):
+    if next(model.parameters()).is_cuda:
+        return MMDataParallel(model, device_ids=[torch.cuda.current_device()])
+    return MMDataParallel(model)
 
 
 def evaluate(model, dataset):
     loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
                               dist=False, shuffle=False,
                               persistent_workers=False)
-    results = single_gpu_test(MMDataParallel(model), loader, pre_eval=True)
+    results = single_gpu_test(data_parallel(model), loader, pre_eval=True)
     return dataset.evaluate(results, metric='mIoU', logger='silent')
 
 
@@ -138,8 +187,8 @@ def codebook_usage(model, dataset):
     from gss.tokenizers.quantizers import codebook_stats
     codes = []
     for idx in range(len(dataset)):
-        labels = torch.from_numpy(
-            dataset.get_gt_seg_map_by_idx(idx).astype('int64'))[None]
+        labels = torch.from_numpy(dataset.get_gt_seg_map_by_idx(idx).astype(
+            'int64'))[None].to(model.codec.colors.device)
         codes.append(model.tokenizer.encode(model.tokenizer.encoder_inputs(
             labels, model.codec)).flatten())
     stats = codebook_stats(torch.cat(codes), model.tokenizer.num_tokens)
@@ -148,15 +197,16 @@ def codebook_usage(model, dataset):
 
 def main(argv=None):
     args = parse_args(argv)
+    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
     images = scored_images(args)
     runs = []
-    for label, name in MODELS:
+    for label, name in SUITES[args.suite]:
         ckpt = osp.join(args.work_dirs, name, 'latest.pth')
-        config = glob.glob(f'configs/gss/camvid/{name}.py')
+        config = glob.glob(config_path(name))
         if not (config and osp.exists(ckpt)):
             print(f'skipping {label}: no {ckpt}')
             continue
-        cfg, model, dataset = build(config[0], ckpt, images)
+        cfg, model, dataset = build(config[0], ckpt, images, device)
         print(f'evaluating {label}')
         metric = evaluate(model, dataset)
         if hasattr(model, 'tokenizer') and hasattr(model, 'codec'):
@@ -172,7 +222,8 @@ def main(argv=None):
             params=sum(p.numel() for p in model.parameters()),
             train_min=training_minutes(osp.join(args.work_dirs, name))))
 
-    # Inference time per image, interleaved across models.
+    # Inference time per image, interleaved across models; through the
+    # model's forward, where the cpu_bf16 autocast hooks sit.
     timed = [r for r in runs if not r['label'].startswith('stage I')]
     seconds = {r['label']: [] for r in timed}
     if timed:
@@ -182,11 +233,14 @@ def main(argv=None):
             for i, data in enumerate(loader):
                 if i > args.timing_images:
                     break
-                img = data['img'][0]
+                img = data['img'][0].to(device)
                 metas = data['img_metas'][0].data[0]
                 for r in timed:
                     start = time.perf_counter()
-                    r['model'].simple_test(img, metas, rescale=True)
+                    r['model'](img=[img], img_metas=[metas],
+                               return_loss=False)
+                    if device == 'cuda':
+                        torch.cuda.synchronize()
                     if i:  # the first image warms up
                         seconds[r['label']].append(time.perf_counter() -
                                                    start)
@@ -212,7 +266,8 @@ def main(argv=None):
                             infer_seconds_per_image=infer))
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(runs=records, images=images, torch=torch.__version__,
+        json.dump(dict(suite=args.suite, runs=records, images=images,
+                       device=device, torch=torch.__version__,
                        threads=torch.get_num_threads()), f, indent=2)
     print(f'written {args.out}')
 

@@ -1,5 +1,6 @@
 """benchmarks/bench_camvid.py: where it writes, which images it scores."""
 import json
+import subprocess
 import os.path as osp
 
 import pytest
@@ -48,3 +49,52 @@ def test_scores_another_split_or_folders(bench, street_data, tmp_path):
         assert dataset.img_dir.endswith(osp.basename(scored['img_dir']))
     with pytest.raises(SystemExit):
         bench.parse_args(['--img-dir', 'x'])
+
+
+def test_suite_lists_its_configs_in_training_order(bench, capsys):
+    with pytest.raises(SystemExit) as stop:
+        bench.parse_args(['--list'])
+    assert stop.value.code == 0
+    listed = capsys.readouterr().out.split()
+    names = [name for _, name in bench.SUITES['converged']]
+    assert listed == [f'configs/gss/camvid/{name}.py' for name in names]
+    assert all(osp.isfile(osp.join(ROOT, path)) for path in listed)
+    assert names[0].startswith('vqvae')  # the tokenizer trains first
+    assert names.index('gss-ff_effnet-lite0_256x256_2k_camvid') < \
+        names.index('gss-ft-w_effnet-lite0_256x256_2k_camvid')
+
+
+def test_converged_suite_compares_like_with_like(bench):
+    """Same data, crops, augmentation, epochs and precision for the
+    baseline and the GSS image encoders; every GSS model reads the suite's
+    stage-I tokenizer."""
+    cfgs = {name: Config.fromfile(osp.join(ROOT, bench.config_path(name)))
+            for _, name in bench.SUITES['converged']}
+    stage1, upernet, ff, ftw, lean = cfgs.values()
+    for cfg in (ff, lean):
+        assert cfg.train_pipeline == upernet.train_pipeline
+        assert cfg.data.train == upernet.data.train
+        assert cfg.data.val == upernet.data.val
+        assert (cfg.runner.max_iters, cfg.data.samples_per_gpu) == (
+            upernet.runner.max_iters, upernet.data.samples_per_gpu)
+        assert cfg.optimizer == upernet.optimizer
+        assert cfg.lr_config == upernet.lr_config
+    for cfg in (upernet, ff, ftw, lean):
+        assert cfg.cpu_bf16 == dict(channels_last=True)
+        assert cfg.evaluation.interval < cfg.runner.max_iters  # curves
+    codes = stage1.model.tokenizer.quantizer.num_codes
+    for cfg in (ff, ftw, lean):
+        tokenizer = cfg.model.decode_head.tokenizer
+        assert tokenizer.quantizer.num_codes == codes
+    assert ff.model.decode_head.tokenizer.checkpoint == \
+        f'work_dirs/{list(cfgs)[0]}/latest.pth'
+    assert ftw.load_from == f'work_dirs/{list(cfgs)[2]}/latest.pth'
+    assert lean.model.decode_head.token_classifier_rank == 64
+
+
+def test_suite_script_rejects_a_folder_that_is_not_camvid(tmp_path):
+    proc = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools', 'camvid_suite.sh'), str(tmp_path)],
+        capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "is not CamVid in SegNet's layout" in proc.stderr
