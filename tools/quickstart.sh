@@ -5,7 +5,12 @@
 #   test     (tools/test.py --eval mIoU --show-dir)
 #
 #   bash tools/quickstart.sh                    # generated street scenes, ~7 min on 2 CPU cores
-#   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout)
+#   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout), ~70 min
+#
+# --camvid trains the tokenizer and GSS-FF of the converged CamVid suite
+# (vqvae-2k_camvid.py, gss-ff_effnet-lite0_256x256_2k_camvid.py; README,
+# "CamVid"; tools/camvid_suite.sh trains the whole suite) and continues
+# interrupted runs (--auto-resume): a finished stage is not trained again.
 #
 # Sets up the environment first (tools/setup.sh). Work dirs: work_dirs/.
 # The console shows progress and results; each work dir's log file has all.
@@ -13,6 +18,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 STAGES=()
+TRAIN_OPTS=()
 
 minutes() { echo "$(($1 / 60))m$(($1 % 60))s"; }
 
@@ -40,8 +46,15 @@ fi
 
 if [ "${1:-}" = "--camvid" ]; then
     DATA="${2:?usage: bash tools/quickstart.sh --camvid /path/to/camvid}"
-    STAGE1=configs/gss/camvid/vqvae_camvid.py
-    STAGE2=configs/gss/camvid/gss-ff_r18_camvid.py
+    STAGE1=configs/gss/camvid/vqvae-2k_camvid.py
+    STAGE2=configs/gss/camvid/gss-ff_effnet-lite0_256x256_2k_camvid.py
+    TRAIN_OPTS=(--auto-resume)
+    WEIGHTS=pretrain/efficientnet_lite0_timm.pth
+    if [ ! -f "$WEIGHTS" ]; then
+        stage weights "ImageNet EfficientNet-Lite0 in timm's layout" \
+            "$PYTHON" tools/model_converters/efficientnet_lite2timm.py \
+            --out "$WEIGHTS"
+    fi
 else
     DATA=data/synthetic_street
     STAGE1=configs/gss/synthetic/vqvae_synthetic.py
@@ -59,10 +72,11 @@ W2=work_dirs/$(basename "$STAGE2" .py)
 
 stage "stage I" "the maskige VQ-VAE tokenizer, $STAGE1" \
     "$PYTHON" tools/train.py "$STAGE1" --work-dir "$W1" --seed 0 \
-    --cfg-options "${DATA_OPTS[@]}"
+    ${TRAIN_OPTS[@]+"${TRAIN_OPTS[@]}"} --cfg-options "${DATA_OPTS[@]}"
 stage "stage II" "GSS-FF, $STAGE2" \
     "$PYTHON" tools/train.py "$STAGE2" --work-dir "$W2" --seed 0 \
-    --no-validate --cfg-options "${DATA_OPTS[@]}" \
+    ${TRAIN_OPTS[@]+"${TRAIN_OPTS[@]}"} --no-validate \
+    --cfg-options "${DATA_OPTS[@]}" \
     model.decode_head.tokenizer.checkpoint="$W1/latest.pth"
 stage test "mIoU and panels" \
     "$PYTHON" tools/test.py "$STAGE2" "$W2/latest.pth" --eval mIoU \
