@@ -32,7 +32,7 @@ SUITES = dict(
     # README's table: setting (b) trained to convergence, 2,000 iterations
     # of batch 4 (21.8 epochs) in bf16 (tools/camvid_suite.sh).
     converged=[
-        ('stage I: maskige VQ-VAE, 2,048 codes', 'vqvae-2k_camvid'),
+        ('stage I: maskige VQ-VAE, 4,096 codes', 'vqvae-4k_camvid'),
         ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
          'upernet_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',

@@ -1,13 +1,13 @@
 # The converged CamVid suite, setting (b) (README, "CamVid"): GSS-FF with the
-# 2,048-code tokenizer of vqvae-2k_camvid.py; same data, crops,
+# 4,096-code tokenizer of vqvae-4k_camvid.py; same data, crops,
 # augmentation, epochs, precision and evaluation as
 # upernet_effnet-lite0_256x256_2k_camvid.py.
 _base_ = './gss-ff_effnet-lite0_camvid.py'
 model = dict(
     decode_head=dict(
         tokenizer=dict(
-            quantizer=dict(type='EMAVectorQuantizer', num_codes=2048),
-            checkpoint='work_dirs/vqvae-2k_camvid/latest.pth')))
+            quantizer=dict(type='EMAVectorQuantizer', num_codes=4096),
+            checkpoint='work_dirs/vqvae-4k_camvid/latest.pth')))
 runner = dict(max_iters=2000)
 checkpoint_config = dict(interval=1000)
 evaluation = dict(interval=400)

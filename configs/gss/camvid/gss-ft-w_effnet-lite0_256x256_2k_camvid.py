@@ -6,7 +6,7 @@ _base_ = './gss-ft-w_effnet-lite0_camvid.py'
 model = dict(
     decode_head=dict(
         tokenizer=dict(
-            quantizer=dict(type='EMAVectorQuantizer', num_codes=2048))))
+            quantizer=dict(type='EMAVectorQuantizer', num_codes=4096))))
 load_from = 'work_dirs/gss-ff_effnet-lite0_256x256_2k_camvid/latest.pth'
 runner = dict(max_iters=1000)
 checkpoint_config = dict(interval=500)
