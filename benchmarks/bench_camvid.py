@@ -5,7 +5,8 @@ mAcc / aAcc and per-class IoU (the dataset's own evaluation), training time
 (from the run's log), parameters, and inference time per image measured
 side by side in this one process (models interleaved image by image, so
 machine noise hits all of them alike), each in its config's precision
-(``cpu_bf16``) on the CPU, or on CUDA when there is a GPU. Also evaluates
+(``cpu_bf16``) on the CPU, or on CUDA when there is a GPU; for GSS models
+also the val token accuracy (where a shortfall comes from). Also evaluates
 the stage-I reconstruction upper bound. ``--suite converged`` (default) is
 README's table, the runs of ``tools/camvid_suite.sh``; ``--suite short``
 the 700-iteration runs of settings (a) and (b). Prints a markdown table
@@ -182,6 +183,45 @@ def evaluate(model, dataset):
 
 
 @torch.no_grad()
+def token_accuracy(model, dataset, bf16=False):
+    """Val token accuracy of a GSS model: the share of token cells whose
+    most likely token is the ground truth's (the training target: tokens
+    of the labels, ignored pixels filled by the auxiliary head; cells of
+    ignored pixels only are left out).
+
+    Args:
+        model (EncoderDecoder): A segmentor with a GSS decode head.
+        dataset (CustomDataset): The scored images and labels.
+        bf16 (bool): Run the image encoder in CPU bf16 autocast, as the
+            model's ``cpu_bf16`` config does.
+
+    Returns:
+        float: Accuracy in [0, 1].
+    """
+    head = model.decode_head
+    device = next(model.parameters()).device
+    loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
+                              dist=False, shuffle=False,
+                              persistent_workers=False)
+    correct = total = 0
+    for idx, data in enumerate(loader):
+        img = data['img'][0].to(device)
+        with torch.autocast('cpu', torch.bfloat16, enabled=bf16):
+            token_logits, pixel_logits = head(model.extract_feat(img))
+        gt = torch.from_numpy(dataset.get_gt_seg_map_by_idx(idx).astype(
+            'int64'))[None, None].to(device)
+        labels = head.tokenizer_labels(gt, token_logits.shape[2:])
+        pixel_logits = torch.nn.functional.interpolate(
+            pixel_logits.float(), size=labels.shape[1:], mode='bilinear',
+            align_corners=head.align_corners)
+        targets = head.token_targets(labels, pixel_logits)
+        valid = targets != head.tokenizer.num_tokens
+        correct += int((token_logits.argmax(1) == targets)[valid].sum())
+        total += int(valid.sum())
+    return correct / max(total, 1)
+
+
+@torch.no_grad()
 def codebook_usage(model, dataset):
     """Share of the codebook used on the val labels, and its perplexity."""
     from gss.tokenizers.quantizers import codebook_stats
@@ -216,6 +256,11 @@ def main(argv=None):
                   f"{usage['perplexity']:.1f}")
             metric = dict(metric, **{f'codebook_{k}': v
                                      for k, v in usage.items()})
+        if hasattr(model.decode_head, 'token_targets'):
+            accuracy = token_accuracy(
+                model, dataset, device == 'cpu' and 'cpu_bf16' in cfg)
+            print(f'val token accuracy: {accuracy:.2%}')
+            metric = dict(metric, token_accuracy=accuracy)
         runs.append(dict(
             label=label, config=config[0], checkpoint=ckpt, model=model,
             dataset=dataset, metric=metric,

@@ -98,3 +98,43 @@ def test_suite_script_rejects_a_folder_that_is_not_camvid(tmp_path):
         capture_output=True, text=True)
     assert proc.returncode == 2
     assert "is not CamVid in SegNet's layout" in proc.stderr
+
+
+def test_token_accuracy_scores_the_predicted_tokens(bench, street_data,
+                                                    tmp_path, monkeypatch):
+    from tests.test_tools.test_demo import make_tiny_gss
+    config, checkpoint = make_tiny_gss(tmp_path)
+    images = bench.scored_images(bench.parse_args(['--data', street_data]))
+    _, model, dataset = bench.build(config, checkpoint, images)
+    head = model.decode_head
+    forward = head.forward
+    seen = []
+
+    def perfect(inputs):
+        # the logits of the true tokens of the image being scored
+        token_logits, pixel_logits = forward(inputs)
+        gt = torch.from_numpy(dataset.get_gt_seg_map_by_idx(
+            len(seen)).astype('int64'))[None, None]
+        labels = head.tokenizer_labels(gt, token_logits.shape[2:])
+        targets = head.token_targets(labels, torch.nn.functional.interpolate(
+            pixel_logits, size=labels.shape[1:], mode='bilinear'))
+        seen.append(targets)
+        onehot = torch.nn.functional.one_hot(
+            targets.clamp(max=head.tokenizer.num_tokens - 1),
+            head.tokenizer.num_tokens).permute(0, 3, 1, 2).float()
+        return onehot, pixel_logits
+
+    monkeypatch.setattr(head, 'forward', perfect)
+    assert bench.token_accuracy(model, dataset) == 1.0
+    assert len(seen) == len(dataset) == 4
+
+    def constant(inputs):
+        token_logits, pixel_logits = forward(inputs)
+        return torch.zeros_like(token_logits).index_fill_(1, torch.tensor(
+            [3]), 1.0), pixel_logits
+
+    monkeypatch.setattr(head, 'forward', constant)
+    targets = torch.cat([t.flatten() for t in seen])
+    targets = targets[targets != head.tokenizer.num_tokens]
+    assert bench.token_accuracy(model, dataset) == pytest.approx(
+        (targets == 3).float().mean().item())

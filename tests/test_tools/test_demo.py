@@ -30,8 +30,7 @@ model = dict(
         swin_depth=2, swin_num_heads=2, num_classes=11, norm_cfg=norm_cfg,
         align_corners=False, palette='camvid',
         tokenizer=dict(
-            type='MaskigeVQVAE', palette='camvid', num_classes=11,
-            channels=16, num_res_blocks=1,
+            type='MaskigeVQVAE', channels=16, num_res_blocks=1,
             quantizer=dict(type='EMAVectorQuantizer', num_codes=64))),
     train_cfg=dict(),
     test_cfg=dict(mode='{mode}', crop_size=(48, 48), stride=(32, 32)))
