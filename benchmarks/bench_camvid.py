@@ -120,19 +120,26 @@ from mmseg.models import build_segmentor  # noqa: E402
 from gss.apis import apply_cpu_bf16  # noqa: E402
 
 def training_minutes(work_dir):
-    """Wall-clock training time from the mmcv json log(s) of a run."""
-    total = 0.0
+    """Wall-clock training time from the mmcv json log(s) of a run.
+
+    Each record averages ``time`` over the logging interval before it. A
+    resumed run writes a new log that repeats the iterations after its
+    checkpoint: each iteration counts once, from the latest log.
+    """
+    seconds = {}
     for log in sorted(glob.glob(osp.join(work_dir, '*.log.json'))):
-        times = [
-            json.loads(line) for line in open(log)
-            if '"mode": "train"' in line
-        ]
-        # each record averages `time` over the logging interval
-        prev = 0
-        for rec in times:
-            total += rec['time'] * (rec['iter'] - prev)
+        records = [json.loads(line) for line in open(log)
+                   if '"mode": "train"' in line]
+        if not records:
+            continue
+        iters = [rec['iter'] for rec in records]
+        interval = iters[1] - iters[0] if len(iters) > 1 else iters[0]
+        prev = max(iters[0] - interval, 0)
+        for rec in records:
+            for it in range(prev + 1, rec['iter'] + 1):
+                seconds[it] = rec['time']
             prev = rec['iter']
-    return total / 60
+    return sum(seconds.values()) / 60
 
 
 def scored_images(args):

@@ -133,6 +133,46 @@ def test_ema_restarts_dead_codes():
     assert stats['usage'] > 0.5
 
 
+def test_ema_restarts_stop_after_restart_until():
+    """After ``restart_until`` updates unused codes are left alone (the
+    codebook settles); the update count is saved, so a resumed run stops at
+    the same update, and a state dict without it still loads strictly."""
+    def far_codebook(**kwargs):
+        torch.manual_seed(0)
+        vq = EMAVectorQuantizer(num_codes=64, dim=4, restart_after=1,
+                                **kwargs)
+        vq.initialized.fill_(True)
+        vq.embed.add_(100.0)  # all dead: restarted at the first update
+        vq.embed_sum.copy_(vq.embed)
+        return vq
+
+    data = torch.randn(8, 4, 8, 8)
+    never = far_codebook(restart_until=0)
+    always = far_codebook()
+    settled = far_codebook(restart_until=1)
+    for _ in range(4):
+        for vq in (never, always, settled):
+            vq(data)
+    assert (never.embed > 50).all(1).sum() >= 60  # only EMA moved a few
+    assert not (always.embed > 50).all(1).any()
+    # restarted once, then codes unused since then keep their place
+    assert not (settled.embed > 50).all(1).any()
+    assert int(always.unused.max()) == 0  # re-seeded as soon as unused
+    assert int(settled.unused.max()) == 3
+    assert int(settled.updates) == 4
+
+    state = settled.state_dict()
+    resumed = EMAVectorQuantizer(num_codes=64, dim=4, restart_after=1,
+                                 restart_until=1)
+    resumed.load_state_dict(state)
+    assert int(resumed.updates) == 4
+    del state['updates']  # a checkpoint from before the count
+    older = EMAVectorQuantizer(num_codes=64, dim=4)
+    older.load_state_dict(state)  # strict
+    assert int(older.updates) == 0
+    torch.testing.assert_close(older.embed, settled.embed)
+
+
 def test_ema_codebook_starts_from_data():
     torch.manual_seed(0)
     vq = EMAVectorQuantizer(num_codes=16, dim=3, decay=1.0)

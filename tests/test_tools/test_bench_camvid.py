@@ -138,3 +138,20 @@ def test_token_accuracy_scores_the_predicted_tokens(bench, street_data,
     targets = targets[targets != head.tokenizer.num_tokens]
     assert bench.token_accuracy(model, dataset) == pytest.approx(
         (targets == 3).float().mean().item())
+
+
+def test_training_minutes_count_each_iteration_once(bench, tmp_path):
+    def log(name, iters, time):
+        lines = [json.dumps(dict(env_info='...'))]
+        for it in iters:
+            lines.append(json.dumps(dict(mode='train', iter=it, time=time)))
+            if it % 40 == 0:
+                lines.append(json.dumps(dict(mode='val', iter=101)))
+        (tmp_path / name).write_text('\n'.join(lines))
+
+    # 1..60 at 1 s (stopped at 60), resumed from the checkpoint at 40:
+    # 41..100 at 2 s from the second log
+    log('20261130_000000.log.json', [20, 40, 60], 1.0)
+    log('20261130_010000.log.json', [60, 80, 100], 2.0)
+    assert bench.training_minutes(str(tmp_path)) == pytest.approx(
+        (40 * 1.0 + 60 * 2.0) / 60)
