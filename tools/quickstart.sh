@@ -5,7 +5,7 @@
 #   test     (tools/test.py --eval mIoU --show-dir)
 #
 #   bash tools/quickstart.sh                    # generated street scenes, ~7 min on 2 CPU cores
-#   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout), ~70 min
+#   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout), ~2.3 h on 2 cores
 #
 # --camvid trains the tokenizer and GSS-FF of the converged CamVid suite
 # (vqvae-4k_camvid.py, gss-ff_effnet-lite0_256x256_2k_camvid.py; README,

@@ -139,7 +139,9 @@ class EMAVectorQuantizer(nn.Module):
     chasing moving codes (with 4,096 codes on CamVid, half the codebook
     moved in the last quarter of training and val Pole IoU fell from 91.2
     to 89.3). ``restart_until`` stops the restarts after that many updates,
-    so the codebook settles and the decoder converges on it.
+    so the codebook settles and the decoder converges on it (stopped after
+    1,000 of 2,000 updates: val 97.19 mIoU and Pole 90.2 against 96.71 and
+    89.3).
 
     Args:
         num_codes (int): Codebook size.

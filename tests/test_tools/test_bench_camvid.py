@@ -10,7 +10,7 @@ from mmseg.models import build_segmentor
 
 from tests.conftest import ROOT, load_script
 
-COMMITTED = osp.join(ROOT, 'benchmarks', 'results', 'camvid.json')
+COMMITTED = osp.join(ROOT, 'benchmarks', 'results', 'camvid_short.json')
 
 
 @pytest.fixture(scope='module')
