@@ -5,6 +5,7 @@ import torch
 from mmseg.models import build_segmentor
 
 from gss.maskige import MaskigeCodec
+from gss.tokenizers import EMAVectorQuantizer
 from gss.utils.checkpoint import (KEY_CHANGES, KeyChange, apply_key_changes,
                                   load_checkpoint, module_prefixes,
                                   module_state)
@@ -28,6 +29,8 @@ OWNERS = {
         dict(type='MaskigeAutoencoder', tokenizer=DALLE, palette='camvid',
              num_classes=11)), ''),
     'MaskigeCodec': (lambda: MaskigeCodec('camvid', 11), ''),
+    'EMAVectorQuantizer': (lambda: EMAVectorQuantizer(num_codes=8, dim=3),
+                           ''),
 }
 
 

@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
+from ..utils.checkpoint import upgrade_state_dict
 from .base import autocast_off
 
 
@@ -175,9 +176,7 @@ class EMAVectorQuantizer(nn.Module):
         self.register_buffer('updates', torch.tensor(0))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # Checkpoints from before the update count have none: count from 0.
-        state_dict.setdefault(prefix + 'updates', torch.zeros_like(
-            self.updates))
+        upgrade_state_dict(self, state_dict, prefix)
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _nearest(self, flat):

@@ -158,18 +158,22 @@ class MaskigeVQVAE(BaseTokenizer):
         prefixes = module_prefixes(state, next(iter(own)))
         if len(prefixes) == 1:
             state = module_state(state, prefixes[0])
-        missing = sorted(set(own) - set(state))
         bad = [
             f'{k}: {tuple(state[k].shape)} vs {tuple(v.shape)}'
             for k, v in own.items() if k in state and state[k].shape != v.shape
         ]
+        missing = []
+        if not bad:
+            # the modules' load hooks fill what older layouts lack
+            missing = sorted(self.load_state_dict(
+                {k: state[k] for k in own if k in state},
+                strict=False).missing_keys)
         if missing or bad:
             raise ValueError(
                 f'{filename} does not match this MaskigeVQVAE config '
                 f'(missing {missing[:5]}{"..." if len(missing) > 5 else ""}; '
                 f'shape mismatches {bad[:5]}). Use the tokenizer settings the '
                 'checkpoint was trained with.')
-        self.load_state_dict({k: state[k] for k in own})
         self.log_loaded(filename)
 
     @property

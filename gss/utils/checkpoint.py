@@ -161,6 +161,9 @@ KEY_CHANGES = (
     KeyChange('MaskigeCodec', None, 'colors',
               'released GSS checkpoints have no palette buffers: the '
               "config's palette is used"),
+    KeyChange('EMAVectorQuantizer', None, 'updates',
+              'maskige VQ-VAE checkpoints from before restart_until '
+              '(GSS sessions 1-5): the update count starts at 0'),
     KeyChange('MaskigeCodec', None, 'ignore_color',
               'released GSS checkpoints have no palette buffers: the '
               "config's palette is used"),

@@ -286,6 +286,30 @@ def test_loads_stage1_checkpoint_and_reports_bad_files(tmp_path):
         wider.init_weights()
 
 
+def test_loads_stage1_checkpoint_from_before_the_update_count(tmp_path):
+    """Stage-I files written before EMAVectorQuantizer counted its updates
+    (all of sessions 1-5's) load into a GSS head's tokenizer."""
+    torch.manual_seed(0)
+    kwargs = dict(channels=16, num_res_blocks=1, palette='camvid',
+                  num_classes=11, quantizer=dict(type='EMAVectorQuantizer',
+                                                 num_codes=40))
+    stage1 = MaskigeAutoencoder(
+        tokenizer=dict(type='MaskigeVQVAE', **kwargs), palette='camvid',
+        num_classes=11)
+    state = stage1.state_dict()
+    del state['tokenizer.quantizer.updates']
+    path = str(tmp_path / 'old_stage1.pth')
+    torch.save(dict(state_dict=state), path)
+    vq = MaskigeVQVAE(checkpoint=path, frozen=True, **kwargs)
+    vq.init_weights()
+    for key, value in stage1.tokenizer.state_dict().items():
+        assert torch.equal(vq.state_dict()[key], value), key
+    del state['tokenizer.decoder.0.bias']  # really missing: still an error
+    torch.save(dict(state_dict=state), path)
+    with pytest.raises(ValueError, match=r"missing \['decoder.0.bias'\]"):
+        MaskigeVQVAE(checkpoint=path, **kwargs).init_weights()
+
+
 def test_reconstruction_eval_matches_hand_computation(street_data, tmp_path):
     tool = load_tool('test')
     cfg = osp.join(ROOT, 'tests', 'configs', 'patch_reconstruction.py')
