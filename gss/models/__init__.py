@@ -1,1 +1,1 @@
-from . import backbones, heads, segmentors, utils  # noqa: F401
+from . import backbones, heads, losses, segmentors, utils  # noqa: F401

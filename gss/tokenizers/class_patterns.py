@@ -1,4 +1,5 @@
 """The parameter-free encoder of the maskige VQ-VAE: cells as class layouts."""
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -39,10 +40,39 @@ class ClassPatternEncoder(nn.Module):
         self.downsample = downsample
         self.dim = self.num_classes * downsample * downsample
 
+    def _valid(self, labels):
+        """Labels with every unlabelled pixel set to K."""
+        unlabelled = (labels < 0) | (labels >= self.num_classes)
+        return labels.masked_fill(unlabelled, self.num_classes)
+
     def forward(self, labels):
         """(B, H, W) long labels → (B, K·d², H/d, W/d) float32 in {0, 1}."""
-        unlabelled = (labels < 0) | (labels >= self.num_classes)
-        labels = labels.masked_fill(unlabelled, self.num_classes)
-        one_hot = F.one_hot(labels, self.num_classes + 1)[..., :-1]
-        one_hot = one_hot.permute(0, 3, 1, 2).float()
+        one_hot = F.one_hot(self._valid(labels), self.num_classes + 1)
+        one_hot = one_hot[..., :-1].permute(0, 3, 1, 2).float()
         return F.pixel_unshuffle(one_hot, self.downsample)
+
+    def unique_cells(self, labels):
+        """The distinct cells of a label map, encoded once each.
+
+        Street scenes are mostly cells of one class, so a batch holds far
+        fewer distinct layouts than cells: quantising only those is what
+        makes large codebooks affordable in stage II.
+
+        Args:
+            labels (Tensor): (B, H, W) long labels.
+
+        Returns:
+            tuple[Tensor, Tensor]: (1, K·d², U, 1) float32 layouts of the U
+            distinct cells, laid out as :meth:`forward`'s latents, and
+            (B, H/d, W/d) long index of each cell's layout among them.
+        """
+        d = self.downsample
+        cells = F.pixel_unshuffle(self._valid(labels)[:, None], d)
+        b, _, h, w = cells.shape
+        layouts, index = torch.unique(
+            cells.permute(0, 2, 3, 1).reshape(-1, d * d), dim=0,
+            return_inverse=True)
+        # (U, d², K) → (U, K, d²): channel k·d² + position, as pixel_unshuffle
+        one_hot = F.one_hot(layouts, self.num_classes + 1)[..., :-1]
+        latent = one_hot.transpose(1, 2).flatten(1).float()
+        return latent.t()[None, :, :, None], index.view(b, h, w)

@@ -242,6 +242,12 @@ class MaskigeVQVAE(BaseTokenizer):
         return self._decode_latent(quantized), codes, stats
 
     def encode(self, inputs):
+        if self.input_kind == LABEL_INPUT and not self.training:
+            # Each distinct cell is quantised once (same codes; a frozen
+            # codebook only, as a training quantiser counts every cell).
+            self.check_input_size(inputs)
+            latent, index = self.encoder.unique_cells(inputs.long())
+            return self.quantizer(latent)[1].flatten()[index]
         return self.quantizer(self._encode_latent(inputs))[1]
 
     def decode(self, tokens):

@@ -268,6 +268,36 @@ def test_token_classifier_is_conv_seg_with_the_nchw_loss():
                                accuracy(reference, targets, ignore_index=K))
 
 
+@pytest.mark.parametrize('autocast', [False, True])
+def test_token_cross_entropy_loss_trains_the_head_as_mmseg_loss(autocast):
+    """loss_token=TokenCrossEntropyLoss reads the (bf16 under autocast)
+    logits without a float32 copy; loss, accuracy and gradients are those
+    of mmseg's CrossEntropyLoss(avg_non_ignore=True) on the copy."""
+    torch.manual_seed(0)
+    models = {
+        name: build(tiny_cfg(loss_token=loss))
+        for name, loss in (
+            ('mmseg', dict(type='CrossEntropyLoss', loss_weight=0.8,
+                           avg_non_ignore=True, loss_name='loss_token')),
+            ('token', dict(type='TokenCrossEntropyLoss', loss_weight=0.8)))
+    }
+    models['token'].load_state_dict(models['mmseg'].state_dict())
+    img = torch.randn(2, 3, 32, 32)
+    gt = torch.randint(0, K, (2, 1, 32, 32))
+    gt[0, 0, :8] = 255
+    out = {}
+    for name, model in models.items():
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
+            losses = model.forward_train(img, metas(2), gt)
+        losses['decode.loss_token'].backward()
+        out[name] = (losses, model.decode_head.conv_seg.weight.grad)
+    (ref, ref_grad), (new, new_grad) = out['mmseg'], out['token']
+    for key in ('decode.loss_token', 'decode.acc_token'):
+        torch.testing.assert_close(new[key], ref[key])
+    assert new_grad.abs().sum() > 0
+    torch.testing.assert_close(new_grad, ref_grad)
+
+
 def test_factorised_token_classifier_shapes_and_training():
     """token_classifier_rank=r: a C → r (no bias) → N classifier; logits
     keep the dense classifier's shape and both factors learn."""

@@ -426,3 +426,35 @@ def test_reconstruction_with_the_neighbourhood_inverse():
         MaskigeAutoencoder(
             tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
             num_classes=11, test_scores='nearest')
+
+
+def test_class_pattern_encode_matches_each_distinct_cell_once():
+    """A frozen class-pattern tokenizer quantises each distinct cell once
+    (stage II's targets): the tokens equal those of matching every cell,
+    with void pixels and repeated cells; a training tokenizer still sees
+    every cell (its codebook counts them)."""
+    torch.manual_seed(0)
+    vq = MaskigeVQVAE(channels=8, num_res_blocks=1, **dict(
+        PATTERNS, quantizer=dict(type='EMAVectorQuantizer', num_codes=64)))
+    coarse = torch.randint(0, 11, (3, 12, 16))
+    labels = coarse.repeat_interleave(4, 1).repeat_interleave(4, 2)
+    labels[:, 5:19, 7:30] = torch.randint(0, 11, (3, 14, 23))
+    labels[0, :6, :9] = 255
+    vq.train()
+    for _ in range(3):
+        vq(labels)
+    vq.eval()
+    every_cell = vq.quantizer(vq.encoder(labels))[1]
+    layouts, index = vq.encoder.unique_cells(labels)
+    assert layouts.shape[0] == 1 and layouts.shape[1] == 11 * 16
+    assert 11 < layouts.shape[2] < every_cell.numel()  # cells repeat
+    # each distinct layout is the latent of the cells that index it
+    flat = vq.encoder(labels).permute(0, 2, 3, 1).reshape(-1, 11 * 16)
+    assert torch.equal(layouts[0, :, :, 0].t()[index.flatten()], flat)
+    assert torch.equal(vq.encode(labels), every_cell)
+    vq.train()  # the EMA update sees every cell
+    sizes = vq.quantizer.cluster_size.clone()
+    codes = vq.encode(labels)
+    counts = torch.bincount(codes.flatten(), minlength=64).float()
+    torch.testing.assert_close(vq.quantizer.cluster_size,
+                               sizes * 0.99 + counts * 0.01)

@@ -338,8 +338,12 @@ class GSSFFHead(BaseDecodeHead):
     def token_losses(self, token_logits, targets):
         """Cross-entropy and accuracy of the token classifier."""
         ignore = self.tokenizer.num_tokens
-        # (B·h·w, num_tokens): a view of the channels-last logits.
-        logits = token_logits.float().permute(0, 2, 3, 1).flatten(0, 2)
+        # (B·h·w, num_tokens): a view of the channels-last logits, in
+        # float32 (as mmseg's force_fp32 losses) unless the loss reads
+        # low precision itself (TokenCrossEntropyLoss).
+        logits = token_logits.permute(0, 2, 3, 1).flatten(0, 2)
+        if not getattr(self.loss_token, 'accepts_low_precision', False):
+            logits = logits.float()
         targets = targets.flatten()
         return {
             self.loss_token.loss_name:

@@ -1,0 +1,3 @@
+from .token_cross_entropy import TokenCrossEntropyLoss
+
+__all__ = ['TokenCrossEntropyLoss']
