@@ -263,7 +263,10 @@ def main(argv=None):
                   f"{usage['perplexity']:.1f}")
             metric = dict(metric, **{f'codebook_{k}': v
                                      for k, v in usage.items()})
-        if hasattr(model.decode_head, 'token_targets'):
+        # GSS-FT-W (no auxiliary head) predicts its frozen GSS-FF's tokens:
+        # the same accuracy, not recomputed.
+        if getattr(getattr(model, 'decode_head', None), 'pixel_head',
+                   None) is not None:
             accuracy = token_accuracy(
                 model, dataset, device == 'cpu' and 'cpu_bf16' in cfg)
             print(f'val token accuracy: {accuracy:.2%}')

@@ -13,10 +13,7 @@ loading), else the random initialisation, which costs the same time.
     python benchmarks/bench_onnx.py [--shape 360 480] [--repeats 5]
 """
 import argparse
-import json
-import os
 import os.path as osp
-import platform
 import statistics
 import sys
 import tempfile
@@ -30,6 +27,7 @@ import torch  # noqa: E402
 from gss.deploy import (build_model, example_input,  # noqa: E402
                         export_onnx, export_wrapper, require_onnxruntime,
                         run_session)
+from benchmarks.results_file import write_results  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
@@ -115,17 +113,9 @@ def main():
         print(f'{r["model"]:10s} {r["pytorch_s"]:10.3f} '
               f'{r["onnxruntime_s"]:8.3f} {r["speedup"]:12.2f}x '
               f'{100 * r["label_agreement"]:11.3f}%  {r["weights"]}')
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(rows=rows, shape=args.shape, batch=1,
-                       repeats=args.repeats, statistic='median',
-                       torch=torch.__version__, onnxruntime=ort.__version__,
-                       threads=threads,
-                       # other jobs on the machine (1, 5, 15 min), at the end
-                       load_average=os.getloadavg(),
-                       machine=platform.processor() or platform.machine()),
-                  f, indent=2)
-    print(f'written {args.out}')
+    write_results(args.out, rows=rows, shape=args.shape, batch=1,
+                  repeats=args.repeats, statistic='median',
+                  onnxruntime=ort.__version__, threads=threads)
 
 
 if __name__ == '__main__':

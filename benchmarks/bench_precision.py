@@ -28,10 +28,7 @@ goes, per operator, for each precision.
 """
 import argparse
 import copy
-import json
-import os
 import os.path as osp
-import platform
 import statistics
 import sys
 import time
@@ -49,6 +46,7 @@ from mmseg.models.backbones.swin import WindowMSA  # noqa: E402
 from gss.apis import compile_segmentor, wrap_cpu_bf16_model  # noqa: E402
 from gss.apis.compile import DEFAULT_MODULES  # noqa: E402
 from gss.models.utils import FastWindowMSA  # noqa: E402
+from benchmarks.results_file import write_results  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
@@ -292,16 +290,9 @@ def main():
                   f'{infer.get("speedup", nan):7.2f}x '
                   f'{infer.get("x_upernet", nan):7.2f}x '
                   f'{infer.get("x_upernet_fp32", nan):12.2f}x')
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(models=results, frame=list(FRAME),
-                       phases=list(args.phases),
-                       repeats=args.repeats, clock=args.clock,
-                       torch=torch.__version__,
-                       threads=torch.get_num_threads(),
-                       machine=platform.processor() or platform.machine()),
-                  f, indent=2)
-    print(f'written {args.out}')
+    write_results(args.out, models=results, frame=list(FRAME),
+                  phases=list(args.phases), repeats=args.repeats,
+                  clock=args.clock)
 
 
 if __name__ == '__main__':

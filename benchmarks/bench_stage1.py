@@ -17,11 +17,8 @@ batch (every step of an iteration is linear in the number of cells).
         [--clock cpu]
 """
 import argparse
-import json
 import math
-import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -34,6 +31,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mmcv.runner import build_optimizer  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
+from benchmarks.results_file import write_results  # noqa: E402
 
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
 #: (config, training label maps in the dataset).
@@ -115,14 +113,8 @@ def main():
               f'{crop[0]}x{crop[1]}, {r["codes"]} codes) → one epoch of '
               f'{maps} maps = {iters} iters ≈ {r["epoch_hours"]:.2f} h',
               flush=True)
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(rows=rows, threads=torch.get_num_threads(),
-                       iters=args.iters, timed_batch=args.batch, clock=args.clock, torch=torch.__version__,
-                       load_avg=os.getloadavg(),
-                       machine=platform.processor() or platform.machine()),
-                  f, indent=2)
-    print(f'written {args.out}')
+    write_results(args.out, rows=rows, iters=args.iters,
+                  timed_batch=args.batch, clock=args.clock)
 
 
 if __name__ == '__main__':

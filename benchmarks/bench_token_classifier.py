@@ -26,10 +26,7 @@ for all forms and left out).
 """
 import argparse
 import copy
-import json
-import os
 import os.path as osp
-import platform
 import sys
 import time
 from functools import partial
@@ -46,6 +43,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from gss.models.heads.gss_ff_head import GSSFFHead  # noqa: E402
 from gss.models.heads.mla import windowed_attention  # noqa: E402
+from benchmarks.results_file import write_results  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
@@ -232,17 +230,9 @@ def main():
         print(f'{r["variant"]:50s} {r["seconds"]:8.3f} '
               f'{r["speedup"]:8.2f}x {r["loss"]:8.4f}' +
               (f' {r["branch_macs_per_cell"]:10.0f}' if args.forms else ''))
-    os.makedirs(osp.dirname(out), exist_ok=True)
-    with open(out, 'w') as f:
-        json.dump(dict(rows=rows, config=osp.relpath(args.config, ROOT),
-                       batch=cfg.data.samples_per_gpu,
-                       crop=list(cfg.crop_size),
-                       tokens=tokens, repeats=args.repeats,
-                       clock=args.clock, torch=torch.__version__,
-                       threads=torch.get_num_threads(),
-                       machine=platform.processor() or platform.machine()),
-                  f, indent=2)
-    print(f'written {out}')
+    write_results(out, rows=rows, config=osp.relpath(args.config, ROOT),
+                  batch=cfg.data.samples_per_gpu, crop=list(cfg.crop_size),
+                  tokens=tokens, repeats=args.repeats, clock=args.clock)
 
 
 if __name__ == '__main__':

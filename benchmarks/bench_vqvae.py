@@ -14,9 +14,7 @@ weights: cost does not depend on them).
 """
 import argparse
 import json
-import os
 import os.path as osp
-import platform
 import sys
 import time
 
@@ -28,6 +26,7 @@ from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 import gss  # noqa: E402,F401
 from gss.tokenizers import DalleDVAE, MaskigeVQVAE  # noqa: E402
+from benchmarks.results_file import write_results  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
@@ -133,16 +132,10 @@ def main():
     if dalle['seconds'] and ours['seconds']:
         speed_ratio = dalle['seconds'] / ours['seconds']
         print(f'time ratio DALL·E / ours (same run): {speed_ratio:.1f}x')
-    os.makedirs(osp.dirname(args.out), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(rows=rows, flops_ratio=flop_ratio,
-                       time_ratio=speed_ratio, torch=torch.__version__,
-                       threads=torch.get_num_threads(), device=(
-                           torch.cuda.get_device_name()
-                           if args.device == 'cuda' else 'cpu'),
-                       machine=platform.processor() or platform.machine(),
-                       size=args.size), f, indent=2)
-    print(f'written {args.out}')
+    write_results(args.out, rows=rows, flops_ratio=flop_ratio,
+                  time_ratio=speed_ratio, size=args.size,
+                  device=(torch.cuda.get_device_name()
+                          if args.device == 'cuda' else 'cpu'))
 
 
 if __name__ == '__main__':
