@@ -155,3 +155,32 @@ def test_training_minutes_count_each_iteration_once(bench, tmp_path):
     log('20261130_010000.log.json', [60, 80, 100], 2.0)
     assert bench.training_minutes(str(tmp_path)) == pytest.approx(
         (40 * 1.0 + 60 * 2.0) / 60)
+
+
+def test_scores_every_kind_of_run_in_the_suite(bench, street_data, tmp_path):
+    """The converged suite's table over one run of each config (random
+    weights, generated street scenes): the stage-I autoencoder gets its
+    codebook statistics, GSS-FF and the lean variant their token accuracy,
+    GSS-FT-W (no auxiliary head; the frozen GSS-FF's tokens) none."""
+    work_dirs = tmp_path / 'work_dirs'
+    for _, name in bench.SUITES['converged']:
+        cfg = Config.fromfile(osp.join(ROOT, bench.config_path(name)))
+        cfg.model.pretrained = None
+        cfg.model.train_cfg = None
+        model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+        (work_dirs / name).mkdir(parents=True)
+        torch.save({'state_dict': model.state_dict()},
+                   str(work_dirs / name / 'latest.pth'))
+    out = tmp_path / 'table.json'
+    bench.main(['--work-dirs', str(work_dirs), '--data', street_data,
+                '--timing-images', '1', '--out', str(out)])
+    runs = {run['config']: run for run in json.load(open(out))['runs']}
+    assert len(runs) == len(bench.SUITES['converged'])
+    for config, run in runs.items():
+        metric = run['metric']
+        assert 0 <= metric['mIoU'] <= 1
+        assert ('codebook_usage' in metric) == ('vqvae' in config)
+        if 'gss-ff' in config:
+            assert 0 <= metric['token_accuracy'] <= 1
+        else:
+            assert 'token_accuracy' not in metric
