@@ -4,7 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.models.builder import MODELS
 
-from ..utils import safe_load
+from ..utils import argmax, safe_load
 from ..utils.checkpoint import module_prefixes, module_state
 from .base import LABEL_INPUT, BaseTokenizer, autocast_off
 from .class_patterns import ClassPatternEncoder
@@ -220,7 +220,7 @@ class MaskigeVQVAE(BaseTokenizer):
         Returns:
             Tensor: (B, 3, d·h, d·w) logits of the layout colours.
         """
-        layout = F.pixel_shuffle(latent, self.downsample).argmax(1)
+        layout = argmax(F.pixel_shuffle(latent, self.downsample), 1)
         colors = self.encoder.codec.colors.to(latent.dtype) / 255
         rgb = colors[layout].permute(0, 3, 1, 2)
         # Clamped: exact 0/255 channels would be infinite logits.

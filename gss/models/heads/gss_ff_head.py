@@ -11,6 +11,7 @@ from mmcv.utils import deprecated_api_warning
 
 from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
+from ...utils import argmax
 from ...utils.checkpoint import upgrade_state_dict
 from ..utils import FastSwinBlockSequence
 from .mla import build_mla, mla_forward, windowed_attention
@@ -314,7 +315,7 @@ class GSSFFHead(BaseDecodeHead):
         """
         ignored = labels == self.ignore_index
         if ignored.any():
-            labels = torch.where(ignored, pixel_logits.argmax(1), labels)
+            labels = torch.where(ignored, argmax(pixel_logits, 1), labels)
         tokens = self.tokenizer.encode(
             self.tokenizer.encoder_inputs(labels, self.codec))
         patch_labelled = F.max_pool2d(
@@ -363,7 +364,7 @@ class GSSFFHead(BaseDecodeHead):
         Returns:
             Tensor: (B, 3, H, W) maskige in [0, 1].
         """
-        maskige = self.tokenizer.decode(token_logits.argmax(1))
+        maskige = self.tokenizer.decode(argmax(token_logits, 1))
         if size is None or tuple(size) == tuple(maskige.shape[2:]):
             return maskige
         return resize(maskige, size=size, mode='bilinear',
