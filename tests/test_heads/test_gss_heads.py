@@ -136,10 +136,13 @@ def test_ff_overfits_one_batch():
     assert end_miou > max(start_miou, 0.8)
 
 
-def test_ftw_trains_only_the_learnable_inverse():
+@pytest.mark.parametrize('residual', [False, True])
+def test_ftw_trains_only_the_learnable_inverse(residual):
     torch.manual_seed(0)
     cfg = tiny_cfg('GSSFTWHead', post_seg_channel=16, post_swin_depth=1,
-                   post_swin_num_heads=2, frozen_mode='eval')
+                   post_swin_num_heads=2, frozen_mode='eval',
+                   inverse_scores='soft', temperature=1.0,
+                   residual=residual)
     cfg.backbone.update(frozen_stages=4, norm_eval=True)
     model = build(cfg)
     model.train()
@@ -148,13 +151,16 @@ def test_ftw_trains_only_the_learnable_inverse():
         model, dict(type='AdamW', lr=1e-2, weight_decay=0.01))
     img = torch.randn(2, 3, 32, 32)
     gt = torch.randint(0, K, (2, 1, 32, 32))
-    for _ in range(3):
+    losses = []
+    for _ in range(8):
         outputs = model.train_step(
             dict(img=img, img_metas=metas(2), gt_semantic_seg=gt), None)
         optimizer.zero_grad()
         outputs['loss'].backward()
         optimizer.step()
+        losses.append(outputs['loss'].item())
     assert set(outputs['log_vars']) >= {'decode.loss_ce', 'decode.acc_seg'}
+    assert losses[-1] < 0.95 * losses[0], losses
     inverse = ('decode_head.projection', 'decode_head.post_transformer_block',
                'decode_head.post_swin_ln', 'decode_head.cls_segmap')
     changed = {k for k, v in model.state_dict().items()
@@ -163,6 +169,50 @@ def test_ftw_trains_only_the_learnable_inverse():
     assert all(k.startswith(inverse) for k in changed), \
         sorted(k for k in changed if not k.startswith(inverse))
     assert any(k.startswith('decode_head.cls_segmap') for k in changed)
+
+
+@pytest.mark.parametrize('inverse_scores', ['soft', 'one_hot'])
+def test_residual_ftw_starts_as_the_gss_ff_model_it_loads(inverse_scores):
+    """Untrained, GSS-FT-W residual gives the class logits of the GSS-FF
+    checkpoint it starts from, bit for bit; the authors' FT-W does not."""
+    from mmcv.runner import load_state_dict
+    torch.manual_seed(0)
+    ff = build(tiny_cfg(inverse_scores=inverse_scores)).eval()
+    img = torch.randn(2, 3, 32, 32)
+    expected = ff.encode_decode(img, metas(2))
+    for residual in (True, False):
+        ftw = build(
+            tiny_cfg('GSSFTWHead', post_seg_channel=16, post_swin_depth=1,
+                     post_swin_num_heads=2, inverse_scores=inverse_scores,
+                     residual=residual)).eval()
+        load_state_dict(ftw, ff.state_dict(), strict=False)
+        logits = ftw.encode_decode(img, metas(2))
+        assert logits.shape == expected.shape == (2, K, 32, 32)
+        assert torch.equal(logits, expected) == residual
+    assert not torch.equal(ftw.decode_head.cls_segmap.conv.weight,
+                           torch.zeros_like(
+                               ftw.decode_head.cls_segmap.conv.weight))
+
+
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
+def test_soft_inverse_labels_do_not_depend_on_the_temperature(mode):
+    """The soft X⁻¹'s T scales the logits that EncoderDecoder resizes (and,
+    sliding, averages) linearly: labels are the same for any T, so a
+    residual FT-W may pick its own T and still start from GSS-FF's labels."""
+    torch.manual_seed(0)
+    model = build(tiny_cfg(inverse_scores='soft')).eval()
+    if mode == 'slide':
+        model.test_cfg = mmcv.ConfigDict(mode='slide', crop_size=(16, 16),
+                                         stride=(12, 12))
+    img = torch.randn(2, 3, 40, 40)
+    labels = {}
+    for temperature in (0.01, 0.1, 1.0):
+        model.decode_head.temperature = temperature
+        labels[temperature] = model.inference(img, metas(2, 40),
+                                              True).argmax(1)
+    assert len(labels[0.01].unique()) > 1
+    assert torch.equal(labels[0.1], labels[0.01])
+    assert torch.equal(labels[1.0], labels[0.01])
 
 
 def test_whole_and_slide_inference():

@@ -1,5 +1,6 @@
 """GSS-FT-W: a learnable X⁻¹ on top of a frozen GSS-FF model (stage I')."""
 import torch
+import torch.nn as nn
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.builder import HEADS
 
@@ -39,6 +40,13 @@ class GSSFTWHead(GSSFFHead):
             batch statistics (and update their running statistics) and its
             dropout is active, still without gradients; ``'eval'``: it
             always runs as at test time.
+        residual (bool): False (the authors'): the learnable X⁻¹ alone
+            gives the class logits. True (this project's variant, GSS-FT-W
+            residual): it learns a correction of the training-free X⁻¹,
+            ``logits = GSSFFHead.inverse(maskige) + learned(maskige)``, with
+            ``cls_segmap`` zero-initialised, so training starts from
+            GSS-FF's predictions (with ``inverse_scores='soft'``, GSS-FF's
+            exact logits) instead of from a random map.
         loss_decode (dict | list[dict]): Loss(es) of the learnable X⁻¹
             (CE, weight 1.0).
         **kwargs: :class:`GSSFFHead` arguments; ``pixel_head`` must be
@@ -52,6 +60,7 @@ class GSSFTWHead(GSSFFHead):
                  post_swin_window_size=7,
                  post_swin_mlp_ratio=2,
                  frozen_mode='train',
+                 residual=False,
                  loss_decode=dict(
                      type='CrossEntropyLoss', loss_weight=1.0,
                      avg_non_ignore=True, loss_name='loss_ce'),
@@ -66,6 +75,7 @@ class GSSFTWHead(GSSFFHead):
                              f'got {frozen_mode!r}')
         super().__init__(pixel_head=None, loss_decode=loss_decode, **kwargs)
         self.frozen_mode = frozen_mode
+        self.residual = residual
         for param in self.parameters():
             param.requires_grad = False
         self.projection = ConvModule(
@@ -84,6 +94,14 @@ class GSSFTWHead(GSSFFHead):
         self.cls_segmap = ConvModule(
             post_seg_channel, self.num_classes, 1, act_cfg=None)
 
+    def init_weights(self):
+        super().init_weights()
+        if self.residual:
+            # A zero correction: the untrained head is GSS-FF. (Done here,
+            # after ConvModule.init_weights has drawn its own weights.)
+            nn.init.zeros_(self.cls_segmap.conv.weight)
+            nn.init.zeros_(self.cls_segmap.conv.bias)
+
     def inverse_modules(self):
         """The modules of the learnable X⁻¹ (the only ones that train)."""
         return [self.projection, self.post_transformer_block,
@@ -100,7 +118,10 @@ class GSSFTWHead(GSSFFHead):
         """Learnable X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) logits."""
         x = windowed_attention(self.projection(maskige),
                                self.post_transformer_block, self.post_swin_ln)
-        return self.cls_segmap(x)
+        logits = self.cls_segmap(x)
+        if self.residual:
+            logits = super().inverse(maskige) + logits
+        return logits
 
     def forward_train(self, inputs, img_metas, gt_semantic_seg, train_cfg):
         with torch.no_grad():
