@@ -40,6 +40,8 @@ SUITES = dict(
          'gss-ff_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
          'gss-ft-w_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FT-W residual, EfficientNet-Lite0 (ImageNet)',
+         'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FF-lean, EfficientNet-Lite0 (ImageNet)',
          'gss-ff-lean_effnet-lite0_256x256_2k_camvid'),
     ],
@@ -189,12 +191,36 @@ def evaluate(model, dataset):
     return dataset.evaluate(results, metric='mIoU', logger='silent')
 
 
+def mixed_cells(labels, grid_size, ignore_index):
+    """Which token cells hold more than one labelled class.
+
+    Args:
+        labels (Tensor): (B, H, W) long labels tiled by the cells.
+        grid_size (tuple[int]): (h, w) token grid; H, W are multiples.
+        ignore_index (int): Unlabelled pixels, left out.
+
+    Returns:
+        Tensor: (B, h, w) bool.
+    """
+    b, height, width = labels.shape
+    h, w = grid_size
+    cells = labels.view(b, h, height // h, w, width // w).transpose(2, 3)
+    cells = cells.reshape(b, h, w, -1)
+    valid = cells != ignore_index
+    # 2**62: larger than any class id, for the minimum over labelled pixels
+    lowest = cells.masked_fill(~valid, 2**62).amin(-1)
+    highest = cells.masked_fill(~valid, -1).amax(-1)
+    return valid.any(-1) & (lowest != highest)
+
+
 @torch.no_grad()
 def token_accuracy(model, dataset, bf16=False):
     """Val token accuracy of a GSS model: the share of token cells whose
     most likely token is the ground truth's (the training target: tokens
     of the labels, ignored pixels filled by the auxiliary head; cells of
-    ignored pixels only are left out).
+    ignored pixels only are left out), over all cells and over the cells
+    that hold one labelled class or several (boundaries, thin objects:
+    the rare layouts).
 
     Args:
         model (EncoderDecoder): A segmentor with a GSS decode head.
@@ -203,14 +229,16 @@ def token_accuracy(model, dataset, bf16=False):
             model's ``cpu_bf16`` config does.
 
     Returns:
-        float: Accuracy in [0, 1].
+        dict: ``all``, ``one_class`` and ``mixed`` accuracies in [0, 1]
+        and ``mixed_share``, the share of the scored cells that are mixed.
     """
     head = model.decode_head
     device = next(model.parameters()).device
     loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
                               dist=False, shuffle=False,
                               persistent_workers=False)
-    correct = total = 0
+    correct = torch.zeros(2, dtype=torch.long)  # one class, mixed
+    total = torch.zeros(2, dtype=torch.long)
     for idx, data in enumerate(loader):
         img = data['img'][0].to(device)
         with torch.autocast('cpu', torch.bfloat16, enabled=bf16):
@@ -223,9 +251,15 @@ def token_accuracy(model, dataset, bf16=False):
             align_corners=head.align_corners)
         targets = head.token_targets(labels, pixel_logits)
         valid = targets != head.tokenizer.num_tokens
-        correct += int((token_logits.argmax(1) == targets)[valid].sum())
-        total += int(valid.sum())
-    return correct / max(total, 1)
+        kind = mixed_cells(labels, targets.shape[1:],
+                           head.ignore_index).long()[valid].cpu()
+        hit = (token_logits.argmax(1) == targets)[valid].cpu().long()
+        correct += torch.bincount(kind, weights=hit, minlength=2).long()
+        total += torch.bincount(kind, minlength=2)
+    ratio = (correct / total.clamp(min=1)).tolist()
+    return dict(all=float(correct.sum() / total.sum().clamp(min=1)),
+                one_class=ratio[0], mixed=ratio[1],
+                mixed_share=float(total[1] / total.sum().clamp(min=1)))
 
 
 @torch.no_grad()
@@ -269,8 +303,13 @@ def main(argv=None):
                    None) is not None:
             accuracy = token_accuracy(
                 model, dataset, device == 'cpu' and 'cpu_bf16' in cfg)
-            print(f'val token accuracy: {accuracy:.2%}')
-            metric = dict(metric, token_accuracy=accuracy)
+            print(f"val token accuracy: {accuracy['all']:.2%} "
+                  f"(one-class cells {accuracy['one_class']:.2%}, mixed "
+                  f"{accuracy['mixed']:.2%}: {accuracy['mixed_share']:.1%} "
+                  'of the cells)')
+            metric = dict(metric, token_accuracy=accuracy['all'],
+                          **{f'token_accuracy_{k}': v
+                             for k, v in accuracy.items() if k != 'all'})
         runs.append(dict(
             label=label, config=config[0], checkpoint=ckpt, model=model,
             dataset=dataset, metric=metric,

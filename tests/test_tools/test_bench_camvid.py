@@ -70,7 +70,7 @@ def test_converged_suite_compares_like_with_like(bench):
     stage-I tokenizer."""
     cfgs = {name: Config.fromfile(osp.join(ROOT, bench.config_path(name)))
             for _, name in bench.SUITES['converged']}
-    stage1, upernet, ff, ftw, lean = cfgs.values()
+    stage1, upernet, ff, ftw, ftw_residual, lean = cfgs.values()
     for cfg in (ff, lean):
         assert cfg.train_pipeline == upernet.train_pipeline
         assert cfg.data.train == upernet.data.train
@@ -79,16 +79,27 @@ def test_converged_suite_compares_like_with_like(bench):
             upernet.runner.max_iters, upernet.data.samples_per_gpu)
         assert cfg.optimizer == upernet.optimizer
         assert cfg.lr_config == upernet.lr_config
-    for cfg in (upernet, ff, ftw, lean):
+    for cfg in (upernet, ff, ftw, ftw_residual, lean):
         assert cfg.cpu_bf16 == dict(channels_last=True)
         assert cfg.evaluation.interval < cfg.runner.max_iters  # curves
     codes = stage1.model.tokenizer.quantizer.num_codes
-    for cfg in (ff, ftw, lean):
+    for cfg in (ff, ftw, ftw_residual, lean):
         tokenizer = cfg.model.decode_head.tokenizer
         assert tokenizer.quantizer.num_codes == codes
     assert ff.model.decode_head.tokenizer.checkpoint == \
         f'work_dirs/{list(cfgs)[0]}/latest.pth'
-    assert ftw.load_from == f'work_dirs/{list(cfgs)[2]}/latest.pth'
+    for cfg in (ftw, ftw_residual):
+        assert cfg.load_from == f'work_dirs/{list(cfgs)[2]}/latest.pth'
+    # the residual variant differs from GSS-FT-W in its X⁻¹ only
+    residual_head = dict(ftw_residual.model.decode_head)
+    assert residual_head.pop('residual') is True
+    assert residual_head.pop('temperature') == 0.1
+    plain_head = dict(ftw.model.decode_head)
+    plain_head.pop('temperature')
+    assert residual_head == plain_head
+    assert ftw_residual.model.backbone == ftw.model.backbone
+    for key in ('data', 'optimizer', 'lr_config', 'runner'):
+        assert ftw_residual[key] == ftw[key], key
     assert lean.model.decode_head.token_classifier_rank == 64
 
 
@@ -125,8 +136,10 @@ def test_token_accuracy_scores_the_predicted_tokens(bench, street_data,
         return onehot, pixel_logits
 
     monkeypatch.setattr(head, 'forward', perfect)
-    assert bench.token_accuracy(model, dataset) == 1.0
+    accuracy = bench.token_accuracy(model, dataset)
     assert len(seen) == len(dataset) == 4
+    assert 0 < accuracy['mixed_share'] < 1
+    assert accuracy['all'] == accuracy['one_class'] == accuracy['mixed'] == 1
 
     def constant(inputs):
         token_logits, pixel_logits = forward(inputs)
@@ -136,8 +149,26 @@ def test_token_accuracy_scores_the_predicted_tokens(bench, street_data,
     monkeypatch.setattr(head, 'forward', constant)
     targets = torch.cat([t.flatten() for t in seen])
     targets = targets[targets != head.tokenizer.num_tokens]
-    assert bench.token_accuracy(model, dataset) == pytest.approx(
+    accuracy = bench.token_accuracy(model, dataset)
+    assert accuracy['all'] == pytest.approx(
         (targets == 3).float().mean().item())
+    share = accuracy['mixed_share']
+    assert accuracy['all'] == pytest.approx(
+        share * accuracy['mixed'] + (1 - share) * accuracy['one_class'])
+
+
+def test_mixed_cells_by_hand(bench):
+    ignore = 255
+    labels = torch.tensor([[
+        [1, 1, 2, 2, 5, 5],
+        [1, 1, 2, 3, 5, ignore],
+        [ignore, ignore, 4, 4, 0, 0],
+        [ignore, ignore, 4, ignore, 0, 7],
+    ]])
+    assert bench.mixed_cells(labels, (2, 3), ignore).tolist() == [[
+        [False, True, False],  # one class; 2 and 3; 5 with an ignored pixel
+        [False, False, True],  # all ignored; 4 with ignored; 0 and 7
+    ]]
 
 
 def test_training_minutes_count_each_iteration_once(bench, tmp_path):
@@ -182,5 +213,6 @@ def test_scores_every_kind_of_run_in_the_suite(bench, street_data, tmp_path):
         assert ('codebook_usage' in metric) == ('vqvae' in config)
         if 'gss-ff' in config:
             assert 0 <= metric['token_accuracy'] <= 1
+            assert 0 <= metric['token_accuracy_mixed'] <= 1
         else:
             assert 'token_accuracy' not in metric
