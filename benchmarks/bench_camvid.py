@@ -40,8 +40,6 @@ SUITES = dict(
          'gss-ff_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
          'gss-ft-w_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FT-W residual, EfficientNet-Lite0 (ImageNet)',
-         'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FF-lean, EfficientNet-Lite0 (ImageNet)',
          'gss-ff-lean_effnet-lite0_256x256_2k_camvid'),
     ],

@@ -9,5 +9,7 @@
 # maskiges the nearest and second-nearest colours differ by a median
 # squared distance of 0.11 on wrongly decoded pixels and 0.41 on right
 # ones, i.e. 11 / 41 logits at T = 0.01 and 1.1 / 4.1 at T = 0.1.
+# Measured (seed 0): val 54.09 mIoU at T = 0.1 and 53.22 at T = 0.01,
+# below GSS-FF (55.19) and GSS-FT-W (54.95): see README, "CamVid".
 _base_ = './gss-ft-w_effnet-lite0_256x256_2k_camvid.py'
 model = dict(decode_head=dict(residual=True, temperature=0.1))
