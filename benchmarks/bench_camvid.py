@@ -118,6 +118,8 @@ from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 
 from gss.apis import apply_cpu_bf16  # noqa: E402
+from gss.models.utils import mixed_cells  # noqa: E402
+
 
 def training_minutes(work_dir):
     """Wall-clock training time from the mmcv json log(s) of a run.
@@ -187,28 +189,6 @@ def evaluate(model, dataset):
                               persistent_workers=False)
     results = single_gpu_test(data_parallel(model), loader, pre_eval=True)
     return dataset.evaluate(results, metric='mIoU', logger='silent')
-
-
-def mixed_cells(labels, grid_size, ignore_index):
-    """Which token cells hold more than one labelled class.
-
-    Args:
-        labels (Tensor): (B, H, W) long labels tiled by the cells.
-        grid_size (tuple[int]): (h, w) token grid; H, W are multiples.
-        ignore_index (int): Unlabelled pixels, left out.
-
-    Returns:
-        Tensor: (B, h, w) bool.
-    """
-    b, height, width = labels.shape
-    h, w = grid_size
-    cells = labels.view(b, h, height // h, w, width // w).transpose(2, 3)
-    cells = cells.reshape(b, h, w, -1)
-    valid = cells != ignore_index
-    # 2**62: larger than any class id, for the minimum over labelled pixels
-    lowest = cells.masked_fill(~valid, 2**62).amin(-1)
-    highest = cells.masked_fill(~valid, -1).amax(-1)
-    return valid.any(-1) & (lowest != highest)
 
 
 @torch.no_grad()

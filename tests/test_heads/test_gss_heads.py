@@ -289,6 +289,64 @@ def test_aug_test_averages_flipped_views():
 
 
 
+def test_mixed_cells_by_hand():
+    from gss.models.utils import mixed_cells
+    ignore = 255
+    labels = torch.tensor([[
+        [1, 1, 2, 2, 5, 5],
+        [1, 1, 2, 3, 5, ignore],
+        [ignore, ignore, 4, 4, 0, 0],
+        [ignore, ignore, 4, ignore, 0, 7],
+    ]])
+    assert mixed_cells(labels, (2, 3), ignore).tolist() == [[
+        [False, True, False],  # one class; 2 and 3; 5 with an ignored pixel
+        [False, False, True],  # all ignored; 4 with ignored; 0 and 7
+    ]]
+    with pytest.raises(ValueError, match='does not tile'):
+        mixed_cells(labels, (3, 3), ignore)
+
+
+@pytest.mark.parametrize('loss', ['CrossEntropyLoss', 'TokenCrossEntropyLoss'])
+def test_mixed_cell_weight_weights_the_token_loss_of_mixed_cells(loss):
+    """With mixed_cell_weight=w, the token loss is the cells' CE, times w
+    for the cells of two or more labelled classes, divided by the number
+    of cells (by hand, from the head's own logits and targets)."""
+    loss_token = dict(type=loss, loss_weight=0.8, loss_name='loss_token')
+    if loss == 'CrossEntropyLoss':
+        loss_token['avg_non_ignore'] = True
+    torch.manual_seed(0)
+    model = build(tiny_cfg(mixed_cell_weight=3.0, loss_token=loss_token))
+    img = torch.randn(2, 3, 32, 32)
+    gt = torch.full((2, 1, 32, 32), 3)
+    gt[0, 0, :, 10:] = 8    # columns 8..11 mix road and car: 8 mixed cells
+    gt[0, 0, 0, 0] = 255    # an ignored pixel keeps cell (0, 0) one-class
+    gt[0, 0, 28:, 28:] = 255  # a fully ignored cell
+    gt[1, 0, 6:, :] = 0     # row 1 of the cells mixes road and sky
+    head = model.decode_head
+    losses = model.forward_train(img, metas(2), gt)
+    token_logits, pixel_logits = head(model.extract_feat(img))
+    labels = head.tokenizer_labels(gt, (8, 8))
+    targets = head.token_targets(labels, torch.nn.functional.interpolate(
+        pixel_logits, size=(32, 32), mode='bilinear'))
+    rows = torch.nn.functional.cross_entropy(
+        token_logits, targets.clamp(max=K - 1), reduction='none')
+    mixed = torch.zeros(2, 8, 8, dtype=torch.bool)
+    mixed[0, :, 2] = True
+    mixed[1, 1, :] = True
+    keep = targets != K
+    assert keep.sum() == 127
+    weight = torch.where(mixed, 3.0, 1.0)
+    by_hand = 0.8 * (rows * weight)[keep].sum() / keep.sum()
+    torch.testing.assert_close(losses['decode.loss_token'], by_hand)
+    unweighted = 0.8 * rows[keep].mean()
+    assert losses['decode.loss_token'] > unweighted + 1e-3
+
+
+def test_mixed_cell_weight_must_be_positive():
+    with pytest.raises(ValueError, match='mixed_cell_weight must be'):
+        build(tiny_cfg(mixed_cell_weight=0))
+
+
 def test_token_classifier_is_conv_seg_with_the_nchw_loss():
     """The channels-last token classifier computes conv_seg (a 1×1 conv,
     the released checkpoints' layout), and its loss, accuracy and

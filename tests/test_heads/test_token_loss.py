@@ -54,6 +54,47 @@ def test_bf16_logits_stay_bf16_and_match_the_float32_copy():
     torch.testing.assert_close(b.grad, a.grad, atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_row_weights_as_mmseg_cross_entropy(dtype):
+    """Per-row weights: the weighted sum over the kept rows divided by
+    their number, as mmseg's CrossEntropyLoss(avg_non_ignore=True) with
+    ``weight``, and the gradient of each row scaled by its weight."""
+    torch.manual_seed(0)
+    logits = (3 * torch.randn(200, 40)).to(dtype)
+    targets = torch.randint(0, 40, (200, ))
+    targets[::4] = 40  # ignored
+    weight = torch.rand(200) * 3
+    ref, token = _pair(chunk_rows=64)
+    a = logits.float().clone().requires_grad_()
+    b = logits.clone().requires_grad_()
+    ref(a, targets, weight=weight, ignore_index=40).backward()
+    loss = token(b, targets, weight=weight, ignore_index=40)
+    loss.backward()
+    keep = targets != 40
+    rows = torch.logsumexp(a.detach()[keep], 1) - \
+        a.detach()[keep, targets[keep]]
+    by_hand = 0.8 * (rows * weight[keep]).sum() / keep.sum()
+    torch.testing.assert_close(loss, by_hand)
+    torch.testing.assert_close(b.grad.float(), a.grad,
+                               atol=1e-6 if dtype == torch.float32 else 1e-2,
+                               rtol=1e-5 if dtype == torch.float32 else 1e-2)
+    # a row of weight 0 neither counts nor learns; ignored rows neither
+    unweighted = token(logits.float(), targets, ignore_index=40)
+    assert loss.item() != pytest.approx(unweighted.item())
+    zero = weight.clone()
+    zero[1] = 0
+    c = logits.clone().requires_grad_()
+    token(c, targets, weight=zero, ignore_index=40).backward()
+    assert torch.all(c.grad[1] == 0) and torch.all(c.grad[~keep] == 0)
+
+
+def test_weight_of_the_wrong_shape_is_refused():
+    _, token = _pair()
+    with pytest.raises(ValueError, match='one value per row'):
+        token(torch.zeros(4, 3), torch.zeros(4, dtype=torch.long),
+              weight=torch.ones(2, 2))
+
+
 def test_training_lowers_the_loss_and_all_ignored_is_zero():
     torch.manual_seed(0)
     _, token = _pair()

@@ -159,20 +159,6 @@ def test_token_accuracy_scores_the_predicted_tokens(bench, street_data,
         share * accuracy['mixed'] + (1 - share) * accuracy['one_class'])
 
 
-def test_mixed_cells_by_hand(bench):
-    ignore = 255
-    labels = torch.tensor([[
-        [1, 1, 2, 2, 5, 5],
-        [1, 1, 2, 3, 5, ignore],
-        [ignore, ignore, 4, 4, 0, 0],
-        [ignore, ignore, 4, ignore, 0, 7],
-    ]])
-    assert bench.mixed_cells(labels, (2, 3), ignore).tolist() == [[
-        [False, True, False],  # one class; 2 and 3; 5 with an ignored pixel
-        [False, False, True],  # all ignored; 4 with ignored; 0 and 7
-    ]]
-
-
 def test_training_minutes_count_each_iteration_once(bench, tmp_path):
     def log(name, iters, time):
         lines = [json.dumps(dict(env_info='...'))]

@@ -13,7 +13,7 @@ from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
 from ...utils import argmax
 from ...utils.checkpoint import upgrade_state_dict
-from ..utils import FastSwinBlockSequence
+from ..utils import FastSwinBlockSequence, mixed_cells
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
@@ -110,6 +110,12 @@ class GSSFFHead(BaseDecodeHead):
             ``'neighbourhood'`` X⁻¹, in pixels of the maskige it reads.
         neighbourhood_tolerance (float): Distance (0..255 RGB units) under
             which a pixel counts as pure for the ``'neighbourhood'`` X⁻¹.
+        mixed_cell_weight (float): Weight of the token loss of the cells
+            whose labels hold two or more classes (boundaries and thin
+            objects, :func:`~gss.models.utils.mixed_cells`); one-class
+            cells weigh 1. 1.0 (the authors'): every cell alike. The loss
+            stays a sum over cells divided by their number, as mmseg's
+            weighted ``CrossEntropyLoss``.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
@@ -140,6 +146,7 @@ class GSSFFHead(BaseDecodeHead):
                  token_classifier_rank=None,
                  neighbourhood_window=9,
                  neighbourhood_tolerance=8.0,
+                 mixed_cell_weight=1.0,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(loss_decode=loss_decode, **kwargs)
@@ -175,6 +182,10 @@ class GSSFFHead(BaseDecodeHead):
         self.token_level_index = token_level_index
         self.neighbourhood_window = neighbourhood_window
         self.neighbourhood_tolerance = neighbourhood_tolerance
+        if mixed_cell_weight <= 0:
+            raise ValueError('mixed_cell_weight must be positive, got '
+                             f'{mixed_cell_weight!r}')
+        self.mixed_cell_weight = mixed_cell_weight
         self.pixel_head = pixel_head
         self.loss_token = build_loss(loss_token)
 
@@ -331,13 +342,25 @@ class GSSFFHead(BaseDecodeHead):
                               align_corners=self.align_corners)
         losses = self.losses(pixel_logits, labels[:, None])
         losses['acc_pixel'] = losses.pop('acc_seg')
-        losses.update(
-            self.token_losses(token_logits,
-                              self.token_targets(labels, pixel_logits)))
+        targets = self.token_targets(labels, pixel_logits)
+        weight = None
+        if self.mixed_cell_weight != 1.0:
+            mixed = mixed_cells(labels, targets.shape[1:], self.ignore_index)
+            weight = 1 + (self.mixed_cell_weight - 1) * mixed.float()
+        losses.update(self.token_losses(token_logits, targets, weight))
         return losses
 
-    def token_losses(self, token_logits, targets):
-        """Cross-entropy and accuracy of the token classifier."""
+    def token_losses(self, token_logits, targets, weight=None):
+        """Cross-entropy and accuracy of the token classifier.
+
+        Args:
+            token_logits (Tensor): (B, num_tokens, h, w).
+            targets (Tensor): (B, h, w) long; ``num_tokens`` is ignored.
+            weight (Tensor, optional): (B, h, w) token loss weights.
+
+        Returns:
+            dict[str, Tensor]: The loss and ``acc_token``.
+        """
         ignore = self.tokenizer.num_tokens
         # (B·h·w, num_tokens): a view of the channels-last logits, in
         # float32 (as mmseg's force_fp32 losses) unless the loss reads
@@ -346,9 +369,12 @@ class GSSFFHead(BaseDecodeHead):
         if not getattr(self.loss_token, 'accepts_low_precision', False):
             logits = logits.float()
         targets = targets.flatten()
+        if weight is not None:
+            weight = weight.flatten()
         return {
             self.loss_token.loss_name:
-            self.loss_token(logits, targets, ignore_index=ignore),
+            self.loss_token(logits, targets, weight=weight,
+                            ignore_index=ignore),
             'acc_token':
             accuracy(logits, targets, ignore_index=ignore)
         }

@@ -13,8 +13,8 @@ MIN_EXP_ARG = -87.0
 
 
 class _ChunkedCrossEntropy(torch.autograd.Function):
-    """Sum of CE over non-ignored rows; float32 (float64 for float64
-    logits) maths on row chunks.
+    """Sum of CE over non-ignored rows, each times its weight; float32
+    (float64 for float64 logits) maths on row chunks.
 
     Only the (N,) log-sum-exps are kept for backward, which writes
     softmax − one-hot straight into a gradient of the logits' dtype: two
@@ -23,10 +23,13 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, logits, targets, ignore_index, chunk_rows):
+    def forward(ctx, logits, targets, weight, ignore_index, chunk_rows):
         valid = targets != ignore_index
         safe = targets.masked_fill(~valid, 0)
         maths = torch.promote_types(logits.dtype, torch.float32)
+        # ignored rows weigh 0: no loss, no gradient
+        weight = valid.to(maths) if weight is None else \
+            weight.to(maths) * valid
         lse = torch.empty(len(logits), dtype=maths, device=logits.device)
         for start in range(0, len(logits), chunk_rows):
             rows = slice(start, start + chunk_rows)
@@ -35,15 +38,15 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
             lse[rows] = (chunk - peak).clamp_min_(MIN_EXP_ARG).exp_().sum(
                 1).log_() + peak[:, 0]
         picked = logits.gather(1, safe[:, None])[:, 0].to(maths)
-        ctx.save_for_backward(logits, safe, valid, lse)
+        ctx.save_for_backward(logits, safe, weight, lse)
         ctx.chunk_rows = chunk_rows
-        return ((lse - picked) * valid).sum()
+        return ((lse - picked) * weight).sum()
 
     @staticmethod
     def backward(ctx, grad_sum):
-        logits, safe, valid, lse = ctx.saved_tensors
+        logits, safe, weight, lse = ctx.saved_tensors
         grad = torch.empty_like(logits)
-        scale = grad_sum * valid  # ignored rows get no gradient
+        scale = grad_sum * weight
         for start in range(0, len(logits), ctx.chunk_rows):
             rows = slice(start, start + ctx.chunk_rows)
             probs = (logits[rows].to(lse.dtype) -
@@ -51,7 +54,7 @@ class _ChunkedCrossEntropy(torch.autograd.Function):
             probs.scatter_add_(1, safe[rows, None],
                                -torch.ones_like(probs[:, :1]))
             grad[rows] = probs.mul_(scale[rows, None])
-        return grad, None, None, None
+        return grad, None, None, None, None
 
 
 @LOSSES.register_module()
@@ -83,8 +86,18 @@ class TokenCrossEntropyLoss(nn.Module):
         self.chunk_rows = chunk_rows
         self._loss_name = loss_name
 
-    def forward(self, cls_score, label, ignore_index=-100, **kwargs):
+    def forward(self, cls_score, label, weight=None, ignore_index=-100,
+                **kwargs):
         """Mean CE of (N, C) logits against (N,) long targets.
+
+        Args:
+            cls_score (Tensor): (N, C) logits, any floating dtype.
+            label (Tensor): (N,) long targets.
+            weight (Tensor, optional): (N,) per-row weights. As in mmseg's
+                ``CrossEntropyLoss(avg_non_ignore=True)``, the weighted sum
+                is divided by the number of non-ignored rows, not by the
+                sum of the weights.
+            ignore_index (int): Target of the rows left out.
 
         Returns:
             Tensor: scalar loss, float32 (float64 for float64 logits); 0
@@ -94,7 +107,11 @@ class TokenCrossEntropyLoss(nn.Module):
             raise ValueError(
                 'TokenCrossEntropyLoss takes (N, C) logits and (N,) targets, '
                 f'got {tuple(cls_score.shape)} and {tuple(label.shape)}')
-        total = _ChunkedCrossEntropy.apply(cls_score, label.long(),
+        if weight is not None and weight.shape != label.shape:
+            raise ValueError('weight must have one value per row, '
+                             f'{tuple(label.shape)}, got '
+                             f'{tuple(weight.shape)}')
+        total = _ChunkedCrossEntropy.apply(cls_score, label.long(), weight,
                                            ignore_index, self.chunk_rows)
         count = (label != ignore_index).sum().clamp(min=1)
         return self.loss_weight * total / count

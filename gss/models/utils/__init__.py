@@ -1,3 +1,4 @@
 from .fast_window_attention import FastSwinBlockSequence, FastWindowMSA
+from .token_cells import mixed_cells
 
-__all__ = ['FastSwinBlockSequence', 'FastWindowMSA']
+__all__ = ['FastSwinBlockSequence', 'FastWindowMSA', 'mixed_cells']
