@@ -8,12 +8,15 @@ machine noise hits all of them alike), each in its config's precision
 (``cpu_bf16``) on the CPU, or on CUDA when there is a GPU; for GSS models
 also the val token accuracy (where a shortfall comes from). Also evaluates
 the stage-I reconstruction upper bound. ``--suite converged`` (default) is
-README's table, the runs of ``tools/camvid_suite.sh``; ``--suite short``
-the 700-iteration runs of settings (a) and (b). Prints a markdown table
+README's table, the runs of ``tools/camvid_suite.sh``; ``--suite
+variants`` this project's opt-in variants of its GSS models (README's
+variants table; ``--out benchmarks/results/camvid_variants.json``);
+``--suite short`` the 700-iteration runs of settings (a) and (b). Prints a markdown table
 and writes JSON (default: work_dirs/bench_camvid.json; the committed table
 is benchmarks/results/camvid.json, rewritten only when given as --out).
 
-    python benchmarks/bench_camvid.py [--suite converged] [--device cpu]
+    python benchmarks/bench_camvid.py [--suite converged|variants|short]
+        [--device cpu]
         [--data data/camvid] [--split val] [--img-dir DIR --ann-dir DIR]
         [--timing-images 20] [--out FILE]
 """
@@ -42,6 +45,15 @@ SUITES = dict(
          'gss-ft-w_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FF-lean, EfficientNet-Lite0 (ImageNet)',
          'gss-ff-lean_effnet-lite0_256x256_2k_camvid'),
+    ],
+    # This project's opt-in variants of the converged suite's GSS models:
+    # the same data, epochs, precision and seed (0); trained after the
+    # converged suite, whose GSS-FF checkpoint the FT-W residual loads.
+    variants=[
+        ('(b) GSS-FF, mixed cells ×4',
+         'gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FT-W residual (T = 0.1)',
+         'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid'),
     ],
     # The short schedules (700 iterations, about 7.6 epochs, fp32) of
     # settings (a) and (b).
@@ -79,7 +91,7 @@ def parse_args(argv=None):
     parser.add_argument('--ann-dir', help='label folder of --img-dir')
     parser.add_argument('--work-dirs', default='work_dirs',
                         help='where the runs are (default: %(default)s)')
-    parser.add_argument('--suite', choices=('converged', 'short'),
+    parser.add_argument('--suite', choices=tuple(SUITES),
                         default='converged',
                         help='the models compared (default: %(default)s)')
     parser.add_argument('--list', action='store_true',

@@ -105,6 +105,25 @@ def test_converged_suite_compares_like_with_like(bench):
     assert lean.model.decode_head.token_classifier_rank == 64
 
 
+def test_variants_differ_from_their_suite_model_in_one_setting(bench):
+    """Each opt-in variant is its converged-suite model with one change."""
+    def load(name):
+        return Config.fromfile(osp.join(ROOT, bench.config_path(name)))
+
+    names = [name for _, name in bench.SUITES['variants']]
+    assert all(osp.isfile(osp.join(ROOT, bench.config_path(name)))
+               for name in names)
+    mixed = load('gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid')
+    ff = load('gss-ff_effnet-lite0_256x256_2k_camvid')
+    head = dict(mixed.model.decode_head)
+    assert head.pop('mixed_cell_weight') == 4.0
+    assert head == ff.model.decode_head
+    for key in ('data', 'optimizer', 'lr_config', 'runner', 'cpu_bf16',
+                'evaluation', 'train_pipeline'):
+        assert mixed[key] == ff[key], key
+    assert mixed.model.backbone == ff.model.backbone
+
+
 def test_suite_script_rejects_a_folder_that_is_not_camvid(tmp_path):
     proc = subprocess.run(
         ['bash', osp.join(ROOT, 'tools', 'camvid_suite.sh'), str(tmp_path)],
