@@ -46,14 +46,22 @@ SUITES = dict(
         ('(b) GSS-FF-lean, EfficientNet-Lite0 (ImageNet)',
          'gss-ff-lean_effnet-lite0_256x256_2k_camvid'),
     ],
-    # This project's opt-in variants of the converged suite's GSS models:
-    # the same data, epochs, precision and seed (0); trained after the
-    # converged suite, whose GSS-FF checkpoint the FT-W residual loads.
+    # This project's opt-in variants of the converged suite's models, each
+    # its suite model with one change: the same data, epochs, precision
+    # and seed (0). Trained after the converged suite, whose GSS-FF
+    # checkpoint the FT-W residual loads; the FT-W on mixed cells loads
+    # the mixed-cell GSS-FF above it.
     variants=[
         ('(b) GSS-FF, mixed cells ×4',
          'gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FT-W residual (T = 0.1)',
          'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FT-W on GSS-FF mixed cells ×4',
+         'gss-ft-w-mixed-x4_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FF-lean, mixed cells ×4',
+         'gss-ff-lean-mixed-x4_effnet-lite0_256x256_2k_camvid'),
+        ('(b) UPerNet, class-balanced loss',
+         'upernet-balanced_effnet-lite0_256x256_2k_camvid'),
     ],
     # The short schedules (700 iterations, about 7.6 epochs, fp32) of
     # settings (a) and (b).
