@@ -62,6 +62,8 @@ SUITES = dict(
          'gss-ff-lean-mixed-x4_effnet-lite0_256x256_2k_camvid'),
         ('(b) UPerNet, class-balanced loss',
          'upernet-balanced_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FF, class-balanced losses',
+         'gss-ff-balanced_effnet-lite0_256x256_2k_camvid'),
     ],
     # The short schedules (700 iterations, about 7.6 epochs, fp32) of
     # settings (a) and (b).

@@ -342,6 +342,70 @@ def test_mixed_cell_weight_weights_the_token_loss_of_mixed_cells(loss):
     assert losses['decode.loss_token'] > unweighted + 1e-3
 
 
+def test_cell_class_weights_by_hand():
+    from gss.models.utils import cell_class_weights
+    ignore = 255
+    labels = torch.tensor([[
+        [1, 1, 2, 2],
+        [1, 0, 2, ignore],
+        [ignore, ignore, 0, 0],
+        [ignore, ignore, 0, 2],
+    ]])
+    class_weight = torch.tensor([0.5, 2.0, 4.0])
+    torch.testing.assert_close(
+        cell_class_weights(labels, (2, 2), class_weight, ignore),
+        torch.tensor([[[(3 * 2.0 + 0.5) / 4, 4.0],
+                       [0.0, (3 * 0.5 + 4.0) / 4]]]))
+
+
+def test_cell_class_weight_weights_each_cell_by_its_classes():
+    """The token loss weighs a cell by its pixels' mean class weight, times
+    mixed_cell_weight on mixed cells (by hand, from the head's own logits
+    and targets); the pixel loss is untouched."""
+    class_weight = [1.0] * K
+    class_weight[0], class_weight[3], class_weight[8] = 2.0, 0.5, 3.0
+    torch.manual_seed(0)
+    model = build(tiny_cfg(mixed_cell_weight=2.0,
+                           cell_class_weight=class_weight))
+    img = torch.randn(2, 3, 32, 32)
+    gt = torch.full((2, 1, 32, 32), 3)
+    gt[0, 0, :, 10:] = 8    # cells of column 2 hold 2 road and 2 car columns
+    gt[1, 0, 6:, :] = 0     # cells of row 1: 2 road rows and 2 sky rows
+    gt[1, 0, :4, :4] = 255  # a fully ignored cell
+    head = model.decode_head
+    losses = model.forward_train(img, metas(2), gt)
+    token_logits, pixel_logits = head(model.extract_feat(img))
+    labels = head.tokenizer_labels(gt, (8, 8))
+    targets = head.token_targets(labels, torch.nn.functional.interpolate(
+        pixel_logits, size=(32, 32), mode='bilinear'))
+    rows = torch.nn.functional.cross_entropy(
+        token_logits, targets.clamp(max=K - 1), reduction='none')
+    weight = torch.full((2, 8, 8), 0.5)  # road
+    weight[0, :, 3:] = 3.0               # car
+    weight[0, :, 2] = 2.0 * (0.5 + 3.0) / 2  # mixed: ×2, mean of the pixels
+    weight[1, 2:, :] = 2.0               # sky
+    weight[1, 1, :] = 2.0 * (0.5 + 2.0) / 2
+    keep = targets != K
+    assert keep.sum() == 127
+    by_hand = 0.8 * (rows * weight)[keep].sum() / keep.sum()
+    torch.testing.assert_close(losses['decode.loss_token'], by_hand)
+    plain = build(tiny_cfg())
+    plain.load_state_dict(model.state_dict())  # no new state: strict load
+    torch.manual_seed(1)
+    plain_losses = plain.forward_train(img, metas(2), gt)
+    torch.testing.assert_close(plain_losses['decode.loss_pixel'],
+                               losses['decode.loss_pixel'])
+    assert not torch.isclose(plain_losses['decode.loss_token'],
+                             losses['decode.loss_token'])
+
+
+def test_cell_class_weight_must_fit_the_classes():
+    with pytest.raises(ValueError, match=f'num_classes={K} non-negative'):
+        build(tiny_cfg(cell_class_weight=[1.0] * (K - 1)))
+    with pytest.raises(ValueError, match='non-negative'):
+        build(tiny_cfg(cell_class_weight=[-1.0] + [1.0] * (K - 1)))
+
+
 def test_mixed_cell_weight_must_be_positive():
     with pytest.raises(ValueError, match='mixed_cell_weight must be'):
         build(tiny_cfg(mixed_cell_weight=0))

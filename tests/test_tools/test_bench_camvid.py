@@ -116,6 +116,12 @@ def flat(cfg, prefix=''):
     return items
 
 
+#: tools/class_weights.py on CamVid's train labels (tests/test_tools/
+#: test_class_weights.py checks the config against the tool)
+CAMVID_CLASS_WEIGHT = [
+    0.528, 0.449, 2.188, 0.386, 1.0, 0.649, 1.961, 1.405, 0.888, 2.525, 2.976
+]
+
 #: variant -> (its converged-suite model, the settings it changes)
 VARIANT_CHANGES = {
     'gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid':
@@ -136,9 +142,17 @@ VARIANT_CHANGES = {
      {'model.decode_head.mixed_cell_weight': 4.0}),
     'upernet-balanced_effnet-lite0_256x256_2k_camvid':
     ('upernet_effnet-lite0_256x256_2k_camvid', {
-        'model.decode_head.loss_decode.class_weight':
-        [0.528, 0.449, 2.188, 0.386, 1.0, 0.649, 1.961, 1.405, 0.888, 2.525,
-         2.976]
+        'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
+    }),
+    'gss-ff-balanced_effnet-lite0_256x256_2k_camvid':
+    ('gss-ff_effnet-lite0_256x256_2k_camvid', {
+        'class_weight': CAMVID_CLASS_WEIGHT,
+        'model.decode_head.cell_class_weight': CAMVID_CLASS_WEIGHT,
+        'model.decode_head.loss_decode.type': 'CrossEntropyLoss',
+        'model.decode_head.loss_decode.loss_weight': 0.2,
+        'model.decode_head.loss_decode.avg_non_ignore': True,
+        'model.decode_head.loss_decode.loss_name': 'loss_pixel',
+        'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
     }),
 }
 

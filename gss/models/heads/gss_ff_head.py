@@ -13,7 +13,7 @@ from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
 from ...utils import argmax
 from ...utils.checkpoint import upgrade_state_dict
-from ..utils import FastSwinBlockSequence, mixed_cells
+from ..utils import FastSwinBlockSequence, cell_class_weights, mixed_cells
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
@@ -116,6 +116,13 @@ class GSSFFHead(BaseDecodeHead):
             cells weigh 1. 1.0 (the authors'): every cell alike. The loss
             stays a sum over cells divided by their number, as mmseg's
             weighted ``CrossEntropyLoss``.
+        cell_class_weight (Sequence[float] | None): K class weights for the
+            token loss, as mmseg's ``CrossEntropyLoss(class_weight=...)``
+            for a per-pixel loss: each cell's token loss is weighted by the
+            mean weight of its labelled pixels' classes (before the
+            auxiliary fill), times ``mixed_cell_weight`` where that
+            applies. None (the authors'): every cell alike. The auxiliary
+            pixel loss takes its own ``class_weight`` in ``loss_decode``.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
@@ -147,6 +154,7 @@ class GSSFFHead(BaseDecodeHead):
                  neighbourhood_window=9,
                  neighbourhood_tolerance=8.0,
                  mixed_cell_weight=1.0,
+                 cell_class_weight=None,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(loss_decode=loss_decode, **kwargs)
@@ -186,6 +194,20 @@ class GSSFFHead(BaseDecodeHead):
             raise ValueError('mixed_cell_weight must be positive, got '
                              f'{mixed_cell_weight!r}')
         self.mixed_cell_weight = mixed_cell_weight
+        if cell_class_weight is not None:
+            if len(cell_class_weight) != self.num_classes or min(
+                    cell_class_weight) < 0:
+                raise ValueError(
+                    f'cell_class_weight must hold num_classes='
+                    f'{self.num_classes} non-negative weights, got '
+                    f'{list(cell_class_weight)!r}')
+            cell_class_weight = torch.tensor(cell_class_weight,
+                                             dtype=torch.float32)
+            # a buffer follows the head's device; not saved: configs own it
+            self.register_buffer('cell_class_weight', cell_class_weight,
+                                 persistent=False)
+        else:
+            self.cell_class_weight = None
         self.pixel_head = pixel_head
         self.loss_token = build_loss(loss_token)
 
@@ -347,6 +369,11 @@ class GSSFFHead(BaseDecodeHead):
         if self.mixed_cell_weight != 1.0:
             mixed = mixed_cells(labels, targets.shape[1:], self.ignore_index)
             weight = 1 + (self.mixed_cell_weight - 1) * mixed.float()
+        if self.cell_class_weight is not None:
+            by_class = cell_class_weights(labels, targets.shape[1:],
+                                          self.cell_class_weight,
+                                          self.ignore_index)
+            weight = by_class if weight is None else weight * by_class
         losses.update(self.token_losses(token_logits, targets, weight))
         return losses
 

@@ -1,4 +1,7 @@
 from .fast_window_attention import FastSwinBlockSequence, FastWindowMSA
-from .token_cells import mixed_cells
+from .token_cells import cell_class_weights, mixed_cells
 
-__all__ = ['FastSwinBlockSequence', 'FastWindowMSA', 'mixed_cells']
+__all__ = [
+    'FastSwinBlockSequence', 'FastWindowMSA', 'cell_class_weights',
+    'mixed_cells'
+]
