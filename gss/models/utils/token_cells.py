@@ -1,4 +1,5 @@
-"""Which token cells of a label map hold more than one class.
+"""Token cells of a label map: which hold more than one class, and their
+class weights.
 
 A token cell is the patch of labels one token encodes. Cells of one class
 are the frequent layouts a token classifier learns first; cells of two or
@@ -8,7 +9,6 @@ token accuracy by this, and ``GSSFFHead(mixed_cell_weight=...)`` weights
 their token loss; ``GSSFFHead(cell_class_weight=...)`` weights each cell by
 the classes it holds.
 """
-import torch
 
 
 def _cells(labels, grid_size):
