@@ -141,6 +141,7 @@ from mmseg.models import build_segmentor  # noqa: E402
 
 from gss.apis import apply_cpu_bf16  # noqa: E402
 from gss.models.utils import mixed_cells  # noqa: E402
+from gss.utils.checkpoint import safe_load  # noqa: E402
 
 
 def training_minutes(work_dir):
@@ -181,6 +182,26 @@ def scored_images(args):
                     ann_dir=args.ann_dir)
     return dict(data_root=args.data, img_dir=args.split,
                 ann_dir=f'{args.split}annot')
+
+
+def unfinished(config, checkpoint):
+    """Why a run's checkpoint is not its trained model, if it is not.
+
+    A run still training (or stopped) has a ``latest.pth`` too; scoring it
+    would put a half-trained model in the table.
+
+    Args:
+        config (str): The run's config.
+        checkpoint (str): Its ``latest.pth``.
+
+    Returns:
+        str | None: ``'at iteration N of M'``, or None when the checkpoint
+        is at the config's last iteration.
+    """
+    cfg = mmcv.Config.fromfile(config)
+    total = cfg.runner.max_iters
+    done = safe_load(checkpoint).get('meta', {}).get('iter')
+    return None if done == total else f'at iteration {done} of {total}'
 
 
 def build(config, checkpoint, images, device='cpu'):
@@ -286,6 +307,10 @@ def main(argv=None):
         config = glob.glob(config_path(name))
         if not (config and osp.exists(ckpt)):
             print(f'skipping {label}: no {ckpt}')
+            continue
+        why = unfinished(config[0], ckpt)
+        if why:
+            print(f'skipping {label}: {ckpt} is {why} (unfinished)')
             continue
         cfg, model, dataset = build(config[0], ckpt, images, device)
         print(f'evaluating {label}')
