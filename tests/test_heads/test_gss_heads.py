@@ -306,6 +306,21 @@ def test_mixed_cells_by_hand():
         mixed_cells(labels, (3, 3), ignore)
 
 
+def train_with_token_rows(model, img, gt):
+    """The losses of a training step on 32×32 images, with the step's token
+    targets and the unweighted CE of each cell, (B, 8, 8), recomputed from
+    the head's own logits."""
+    head = model.decode_head
+    losses = model.forward_train(img, metas(img.shape[0]), gt)
+    token_logits, pixel_logits = head(model.extract_feat(img))
+    labels = head.tokenizer_labels(gt, (8, 8))
+    targets = head.token_targets(labels, torch.nn.functional.interpolate(
+        pixel_logits, size=(32, 32), mode='bilinear'))
+    rows = torch.nn.functional.cross_entropy(
+        token_logits, targets.clamp(max=K - 1), reduction='none')
+    return losses, targets, rows
+
+
 @pytest.mark.parametrize('loss', ['CrossEntropyLoss', 'TokenCrossEntropyLoss'])
 def test_mixed_cell_weight_weights_the_token_loss_of_mixed_cells(loss):
     """With mixed_cell_weight=w, the token loss is the cells' CE, times w
@@ -322,14 +337,7 @@ def test_mixed_cell_weight_weights_the_token_loss_of_mixed_cells(loss):
     gt[0, 0, 0, 0] = 255    # an ignored pixel keeps cell (0, 0) one-class
     gt[0, 0, 28:, 28:] = 255  # a fully ignored cell
     gt[1, 0, 6:, :] = 0     # row 1 of the cells mixes road and sky
-    head = model.decode_head
-    losses = model.forward_train(img, metas(2), gt)
-    token_logits, pixel_logits = head(model.extract_feat(img))
-    labels = head.tokenizer_labels(gt, (8, 8))
-    targets = head.token_targets(labels, torch.nn.functional.interpolate(
-        pixel_logits, size=(32, 32), mode='bilinear'))
-    rows = torch.nn.functional.cross_entropy(
-        token_logits, targets.clamp(max=K - 1), reduction='none')
+    losses, targets, rows = train_with_token_rows(model, img, gt)
     mixed = torch.zeros(2, 8, 8, dtype=torch.bool)
     mixed[0, :, 2] = True
     mixed[1, 1, :] = True
@@ -372,14 +380,7 @@ def test_cell_class_weight_weights_each_cell_by_its_classes():
     gt[0, 0, :, 10:] = 8    # cells of column 2 hold 2 road and 2 car columns
     gt[1, 0, 6:, :] = 0     # cells of row 1: 2 road rows and 2 sky rows
     gt[1, 0, :4, :4] = 255  # a fully ignored cell
-    head = model.decode_head
-    losses = model.forward_train(img, metas(2), gt)
-    token_logits, pixel_logits = head(model.extract_feat(img))
-    labels = head.tokenizer_labels(gt, (8, 8))
-    targets = head.token_targets(labels, torch.nn.functional.interpolate(
-        pixel_logits, size=(32, 32), mode='bilinear'))
-    rows = torch.nn.functional.cross_entropy(
-        token_logits, targets.clamp(max=K - 1), reduction='none')
+    losses, targets, rows = train_with_token_rows(model, img, gt)
     weight = torch.full((2, 8, 8), 0.5)  # road
     weight[0, :, 3:] = 3.0               # car
     weight[0, :, 2] = 2.0 * (0.5 + 3.0) / 2  # mixed: ×2, mean of the pixels
