@@ -58,12 +58,12 @@ SUITES = dict(
          'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FT-W on GSS-FF mixed cells ×4',
          'gss-ft-w-mixed-x4_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FF-lean, mixed cells ×4',
-         'gss-ff-lean-mixed-x4_effnet-lite0_256x256_2k_camvid'),
         ('(b) UPerNet, class-balanced loss',
          'upernet-balanced_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FF, class-balanced losses',
          'gss-ff-balanced_effnet-lite0_256x256_2k_camvid'),
+        ('(b) GSS-FF-lean, class-balanced losses',
+         'gss-ff-lean-balanced_effnet-lite0_256x256_2k_camvid'),
     ],
     # The short schedules (700 iterations, about 7.6 epochs, fp32) of
     # settings (a) and (b).

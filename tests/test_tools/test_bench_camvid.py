@@ -122,6 +122,17 @@ CAMVID_CLASS_WEIGHT = [
     0.528, 0.449, 2.188, 0.386, 1.0, 0.649, 1.961, 1.405, 0.888, 2.525, 2.976
 ]
 
+#: the class-weighted losses of a GSS-FF head
+GSS_CLASS_BALANCE = {
+    'class_weight': CAMVID_CLASS_WEIGHT,
+    'model.decode_head.cell_class_weight': CAMVID_CLASS_WEIGHT,
+    'model.decode_head.loss_decode.type': 'CrossEntropyLoss',
+    'model.decode_head.loss_decode.loss_weight': 0.2,
+    'model.decode_head.loss_decode.avg_non_ignore': True,
+    'model.decode_head.loss_decode.loss_name': 'loss_pixel',
+    'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
+}
+
 #: variant -> (its converged-suite model, the settings it changes)
 VARIANT_CHANGES = {
     'gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid':
@@ -137,23 +148,14 @@ VARIANT_CHANGES = {
         'load_from':
         'work_dirs/gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid/latest.pth'
     }),
-    'gss-ff-lean-mixed-x4_effnet-lite0_256x256_2k_camvid':
-    ('gss-ff-lean_effnet-lite0_256x256_2k_camvid',
-     {'model.decode_head.mixed_cell_weight': 4.0}),
     'upernet-balanced_effnet-lite0_256x256_2k_camvid':
     ('upernet_effnet-lite0_256x256_2k_camvid', {
         'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
     }),
     'gss-ff-balanced_effnet-lite0_256x256_2k_camvid':
-    ('gss-ff_effnet-lite0_256x256_2k_camvid', {
-        'class_weight': CAMVID_CLASS_WEIGHT,
-        'model.decode_head.cell_class_weight': CAMVID_CLASS_WEIGHT,
-        'model.decode_head.loss_decode.type': 'CrossEntropyLoss',
-        'model.decode_head.loss_decode.loss_weight': 0.2,
-        'model.decode_head.loss_decode.avg_non_ignore': True,
-        'model.decode_head.loss_decode.loss_name': 'loss_pixel',
-        'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
-    }),
+    ('gss-ff_effnet-lite0_256x256_2k_camvid', GSS_CLASS_BALANCE),
+    'gss-ff-lean-balanced_effnet-lite0_256x256_2k_camvid':
+    ('gss-ff-lean_effnet-lite0_256x256_2k_camvid', GSS_CLASS_BALANCE),
 }
 
 
