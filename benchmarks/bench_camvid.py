@@ -213,7 +213,8 @@ def build(config, checkpoint, images, device='cpu'):
     cfg.model.train_cfg = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
     apply_cpu_bf16(model, cfg, device)
-    load_checkpoint(model, checkpoint, map_location='cpu', logger='silent')
+    # strict: a checkpoint that does not fit its config is an error here
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model = revert_sync_batchnorm(model).to(device).eval()
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
     model.CLASSES, model.PALETTE = dataset.CLASSES, dataset.PALETTE

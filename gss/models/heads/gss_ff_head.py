@@ -201,13 +201,12 @@ class GSSFFHead(BaseDecodeHead):
                     f'cell_class_weight must hold num_classes='
                     f'{self.num_classes} non-negative weights, got '
                     f'{list(cell_class_weight)!r}')
+            # A plain tensor, not a buffer: mmcv's save_checkpoint writes
+            # non-persistent buffers too, and the weights belong to the
+            # config, not to the checkpoint.
             cell_class_weight = torch.tensor(cell_class_weight,
                                              dtype=torch.float32)
-            # a buffer follows the head's device; not saved: configs own it
-            self.register_buffer('cell_class_weight', cell_class_weight,
-                                 persistent=False)
-        else:
-            self.cell_class_weight = None
+        self.cell_class_weight = cell_class_weight
         self.pixel_head = pixel_head
         self.loss_token = build_loss(loss_token)
 
@@ -371,7 +370,8 @@ class GSSFFHead(BaseDecodeHead):
             weight = 1 + (self.mixed_cell_weight - 1) * mixed.float()
         if self.cell_class_weight is not None:
             by_class = cell_class_weights(labels, targets.shape[1:],
-                                          self.cell_class_weight,
+                                          self.cell_class_weight.to(
+                                              labels.device),
                                           self.ignore_index)
             weight = by_class if weight is None else weight * by_class
         losses.update(self.token_losses(token_logits, targets, weight))
