@@ -4,7 +4,8 @@
 #
 # Trains, in order and one at a time, the configs that
 # `python benchmarks/bench_camvid.py --list` prints (stage I, UPerNet,
-# GSS-FF, GSS-FT-W, GSS-FF-lean of setting (b)), each with
+# GSS-FF, GSS-FT-W, GSS-FF-lean of setting (b), with class-balanced
+# losses), each with
 # `tools/train.py CONFIG --seed 0 --auto-resume`, so a rerun continues an
 # interrupted run and skips finished ones; then writes the table
 # (benchmarks/bench_camvid.py → benchmarks/results/camvid.json) and the

@@ -60,19 +60,17 @@ def test_suite_lists_its_configs_in_training_order(bench, capsys):
     assert listed == [f'configs/gss/camvid/{name}.py' for name in names]
     assert all(osp.isfile(osp.join(ROOT, path)) for path in listed)
     assert names[0].startswith('vqvae')  # the tokenizer trains first
-    assert names.index('gss-ff_effnet-lite0_256x256_2k_camvid') < \
-        names.index('gss-ft-w_effnet-lite0_256x256_2k_camvid')
+    assert names.index('gss-ff-balanced_effnet-lite0_256x256_2k_camvid') < \
+        names.index('gss-ft-w-balanced_effnet-lite0_256x256_2k_camvid')
 
 
 def test_converged_suite_compares_like_with_like(bench):
-    """Same data, crops, augmentation, epochs and precision for the
-    baseline and the GSS image encoders; every GSS model reads the suite's
-    stage-I tokenizer."""
+    """Same data, crops, augmentation, epochs, precision and class weights
+    for the baseline and the GSS image encoders; every GSS model reads the
+    suite's stage-I tokenizer, GSS-FT-W the suite's GSS-FF."""
     cfgs = {name: Config.fromfile(osp.join(ROOT, bench.config_path(name)))
             for _, name in bench.SUITES['converged']}
     stage1, upernet, ff, ftw, lean = cfgs.values()
-    ftw_residual = Config.fromfile(osp.join(ROOT, bench.config_path(
-        'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid')))
     for cfg in (ff, lean):
         assert cfg.train_pipeline == upernet.train_pipeline
         assert cfg.data.train == upernet.data.train
@@ -81,27 +79,19 @@ def test_converged_suite_compares_like_with_like(bench):
             upernet.runner.max_iters, upernet.data.samples_per_gpu)
         assert cfg.optimizer == upernet.optimizer
         assert cfg.lr_config == upernet.lr_config
-    for cfg in (upernet, ff, ftw, ftw_residual, lean):
+        assert cfg.model.decode_head.cell_class_weight == CAMVID_CLASS_WEIGHT
+    for cfg in (upernet, ff, ftw, lean):
         assert cfg.cpu_bf16 == dict(channels_last=True)
         assert cfg.evaluation.interval < cfg.runner.max_iters  # curves
+        loss = cfg.model.decode_head.loss_decode
+        assert loss.class_weight == CAMVID_CLASS_WEIGHT
     codes = stage1.model.tokenizer.quantizer.num_codes
-    for cfg in (ff, ftw, ftw_residual, lean):
+    for cfg in (ff, ftw, lean):
         tokenizer = cfg.model.decode_head.tokenizer
         assert tokenizer.quantizer.num_codes == codes
     assert ff.model.decode_head.tokenizer.checkpoint == \
         f'work_dirs/{list(cfgs)[0]}/latest.pth'
-    for cfg in (ftw, ftw_residual):
-        assert cfg.load_from == f'work_dirs/{list(cfgs)[2]}/latest.pth'
-    # the residual variant differs from GSS-FT-W in its X⁻¹ only
-    residual_head = dict(ftw_residual.model.decode_head)
-    assert residual_head.pop('residual') is True
-    assert residual_head.pop('temperature') == 0.1
-    plain_head = dict(ftw.model.decode_head)
-    plain_head.pop('temperature')
-    assert residual_head == plain_head
-    assert ftw_residual.model.backbone == ftw.model.backbone
-    for key in ('data', 'optimizer', 'lr_config', 'runner'):
-        assert ftw_residual[key] == ftw[key], key
+    assert ftw.load_from == f'work_dirs/{list(cfgs)[2]}/latest.pth'
     assert lean.model.decode_head.token_classifier_rank == 64
 
 
@@ -133,7 +123,33 @@ GSS_CLASS_BALANCE = {
     'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
 }
 
-#: variant -> (its converged-suite model, the settings it changes)
+#: the class weights of a GSS-FT-W's learnable X⁻¹, on the balanced GSS-FF
+FTW_CLASS_BALANCE = {
+    'class_weight': CAMVID_CLASS_WEIGHT,
+    'load_from':
+    'work_dirs/gss-ff-balanced_effnet-lite0_256x256_2k_camvid/latest.pth',
+    'model.decode_head.loss_decode.type': 'CrossEntropyLoss',
+    'model.decode_head.loss_decode.loss_weight': 1.0,
+    'model.decode_head.loss_decode.avg_non_ignore': True,
+    'model.decode_head.loss_decode.loss_name': 'loss_ce',
+    'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
+}
+
+#: converged-suite model -> (its plain model, the settings it changes)
+BALANCE_CHANGES = {
+    'upernet-balanced_effnet-lite0_256x256_2k_camvid':
+    ('upernet_effnet-lite0_256x256_2k_camvid', {
+        'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
+    }),
+    'gss-ff-balanced_effnet-lite0_256x256_2k_camvid':
+    ('gss-ff_effnet-lite0_256x256_2k_camvid', GSS_CLASS_BALANCE),
+    'gss-ft-w-balanced_effnet-lite0_256x256_2k_camvid':
+    ('gss-ft-w_effnet-lite0_256x256_2k_camvid', FTW_CLASS_BALANCE),
+    'gss-ff-lean-balanced_effnet-lite0_256x256_2k_camvid':
+    ('gss-ff-lean_effnet-lite0_256x256_2k_camvid', GSS_CLASS_BALANCE),
+}
+
+#: variant -> (its plain model, the settings it changes)
 VARIANT_CHANGES = {
     'gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid':
     ('gss-ff_effnet-lite0_256x256_2k_camvid',
@@ -148,34 +164,32 @@ VARIANT_CHANGES = {
         'load_from':
         'work_dirs/gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid/latest.pth'
     }),
-    'upernet-balanced_effnet-lite0_256x256_2k_camvid':
-    ('upernet_effnet-lite0_256x256_2k_camvid', {
-        'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
-    }),
-    'gss-ff-balanced_effnet-lite0_256x256_2k_camvid':
-    ('gss-ff_effnet-lite0_256x256_2k_camvid', GSS_CLASS_BALANCE),
-    'gss-ff-lean-balanced_effnet-lite0_256x256_2k_camvid':
-    ('gss-ff-lean_effnet-lite0_256x256_2k_camvid', GSS_CLASS_BALANCE),
 }
 
 
-def test_variants_differ_from_their_suite_model_in_one_setting(bench):
-    """Each opt-in variant is its converged-suite model with one change."""
-    def load(name):
-        return flat(Config.fromfile(osp.join(ROOT, bench.config_path(name))))
+def changed_settings(bench, name, base):
+    """``{'a.b': value}`` of the settings where config ``name`` differs from
+    config ``base`` (value None: ``name`` lacks it)."""
+    def load(config):
+        return flat(Config.fromfile(osp.join(ROOT, bench.config_path(config))))
 
-    converged = {name for _, name in bench.SUITES['converged']}
-    variants = [name for _, name in bench.SUITES['variants']]
-    assert sorted(variants) == sorted(VARIANT_CHANGES)
-    for variant, (base, changes) in VARIANT_CHANGES.items():
-        assert base in converged
-        mine, theirs = load(variant), load(base)
-        changed = {
-            key: mine.get(key)
-            for key in set(mine) | set(theirs)
-            if mine.get(key) != theirs.get(key)
-        }
-        assert changed == changes, variant
+    mine, theirs = load(name), load(base)
+    return {key: mine.get(key) for key in set(mine) | set(theirs)
+            if mine.get(key) != theirs.get(key)}
+
+
+@pytest.mark.parametrize('suite,changes', [('converged', BALANCE_CHANGES),
+                                           ('variants', VARIANT_CHANGES)])
+def test_suite_models_differ_from_their_plain_model_in_one_setting(
+        bench, suite, changes):
+    """Each converged-suite model is its plain model with the class
+    weights; each opt-in variant is its plain model with one change."""
+    plain = {name for _, name in bench.SUITES['plain']}
+    stage2 = [name for _, name in bench.SUITES[suite] if 'vqvae' not in name]
+    assert sorted(stage2) == sorted(changes)
+    for name, (base, expected) in changes.items():
+        assert base in plain
+        assert changed_settings(bench, name, base) == expected, name
 
 
 def test_suite_script_rejects_a_folder_that_is_not_camvid(tmp_path):

@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import ROOT, load_script
 
-UPERNET = 'upernet_effnet-lite0_256x256_2k_camvid'
-FF = 'gss-ff_effnet-lite0_256x256_2k_camvid'
-FTW = 'gss-ft-w_effnet-lite0_256x256_2k_camvid'
+UPERNET = 'upernet-balanced_effnet-lite0_256x256_2k_camvid'
+FF = 'gss-ff-balanced_effnet-lite0_256x256_2k_camvid'
+FTW = 'gss-ft-w-balanced_effnet-lite0_256x256_2k_camvid'
 
 
 @pytest.fixture(scope='module')
