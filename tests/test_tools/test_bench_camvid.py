@@ -139,6 +139,7 @@ FTW_CLASS_BALANCE = {
 BALANCE_CHANGES = {
     'upernet-balanced_effnet-lite0_256x256_2k_camvid':
     ('upernet_effnet-lite0_256x256_2k_camvid', {
+        'class_weight': CAMVID_CLASS_WEIGHT,
         'model.decode_head.loss_decode.class_weight': CAMVID_CLASS_WEIGHT
     }),
     'gss-ff-balanced_effnet-lite0_256x256_2k_camvid':

@@ -1,12 +1,12 @@
-# GSS-FT-W, class-balanced (this project's variant; README, "CamVid"): the
-# learnable X⁻¹ of gss-ft-w_effnet-lite0_256x256_2k_camvid.py (same
-# architecture, data, schedule, bf16) trained on the frozen
+# GSS-FT-W, class-balanced (the converged CamVid suite's GSS-FT-W; README,
+# "CamVid"): the learnable X⁻¹ of gss-ft-w_effnet-lite0_256x256_2k_camvid.py
+# (same architecture, data, schedule, bf16) trained on the frozen
 # gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py model, with that model's
 # class weights in its own pixel loss: a balanced GSS-FF read by an X⁻¹ that
 # is again fitted to the frequent classes would undo the balance.
-_base_ = './gss-ft-w_effnet-lite0_256x256_2k_camvid.py'
-class_weight = [
-    0.528, 0.449, 2.188, 0.386, 1.0, 0.649, 1.961, 1.405, 0.888, 2.525, 2.976
+_base_ = [
+    './gss-ft-w_effnet-lite0_256x256_2k_camvid.py',
+    '../_base_/datasets/camvid_class_weight.py'
 ]
 model = dict(
     decode_head=dict(
@@ -15,5 +15,5 @@ model = dict(
             loss_weight=1.0,
             avg_non_ignore=True,
             loss_name='loss_ce',
-            class_weight=class_weight)))
+            class_weight={{_base_.class_weight}})))
 load_from = 'work_dirs/gss-ff-balanced_effnet-lite0_256x256_2k_camvid/latest.pth'
