@@ -9,8 +9,4 @@ _base_ = [
     '../_base_/datasets/camvid_class_weight.py'
 ]
 model = dict(
-    decode_head=dict(
-        loss_decode=dict(
-            type='CrossEntropyLoss',
-            loss_weight=1.0,
-            class_weight={{_base_.class_weight}})))
+    decode_head=dict(loss_decode=dict(class_weight={{_base_.class_weight}})))
