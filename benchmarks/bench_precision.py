@@ -28,6 +28,7 @@ goes, per operator, for each precision.
 """
 import argparse
 import copy
+import multiprocessing
 import os.path as osp
 import statistics
 import sys
@@ -43,7 +44,8 @@ from mmcv.runner import build_optimizer  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.models.backbones.swin import WindowMSA  # noqa: E402
 
-from gss.apis import compile_segmentor, wrap_cpu_bf16_model  # noqa: E402
+from gss.apis import (compile_segmentor, retain_freed_memory,  # noqa: E402
+                      wrap_cpu_bf16_model)
 from gss.apis.compile import DEFAULT_MODULES  # noqa: E402
 from gss.models.utils import FastWindowMSA  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
@@ -61,6 +63,8 @@ VARIANTS = {
     'fp32': None,
     'bf16': dict(channels_last=False),
     'bf16 + channels-last': dict(channels_last=True),
+    'bf16 + channels-last + fp32 depthwise': dict(channels_last=True,
+                                                  fp32_depthwise=True),
 }
 # With --compile, also these (``compile = dict()`` in a config), compiled
 # with TorchInductor on the modules below (those a model has).
@@ -74,6 +78,11 @@ COMPILED_MODULES = DEFAULT_MODULES + (
 # GSS models also run with mmseg's own window attention, as before
 # FastWindowMSA.
 STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
+# These also run in a second process whose malloc keeps freed memory
+# (``cpu_retain_memory = True``), named with RETAINED appended.
+RETAINED_VARIANTS = ('fp32', 'bf16 + channels-last',
+                     'bf16 + channels-last + fp32 depthwise')
+RETAINED = ' + retained memory'
 FRAME = (360, 480)  # CamVid (h, w)
 PHASES = ('train', 'inference')
 CLOCKS = dict(wall=time.perf_counter, cpu=time.process_time)
@@ -84,12 +93,13 @@ def meta(h, w):
                 pad_shape=(h, w, 3), scale_factor=1.0, flip=False)
 
 
-def build_variants(config, compiled=False):
+def build_variants(config, compiled=False, names=None):
     """One model per precision, with the same (random) weights.
 
     Args:
         config (str): Config file.
         compiled (bool): Add the :data:`COMPILED_VARIANTS`.
+        names (Sequence[str], optional): Build only these variants.
 
     Returns:
         tuple[mmcv.Config, dict]: the config and name -> (model, optimizer).
@@ -121,7 +131,7 @@ def build_variants(config, compiled=False):
         variants[STOCK_ATTENTION] = stock
     return cfg, {
         name: (model, build_optimizer(model, cfg.optimizer))
-        for name, model in variants.items()
+        for name, model in variants.items() if names is None or name in names
     }
 
 
@@ -151,6 +161,7 @@ def timed(fn, *args, clock=time.perf_counter):
 def train_batch(cfg):
     """A batch of random crops of the config's size, some pixels ignored."""
     batch, (h, w) = cfg.data.samples_per_gpu, cfg.crop_size
+    torch.manual_seed(0)  # the same batch in both processes
     labels = torch.randint(0, cfg.model.decode_head.num_classes,
                            (batch, 1, h, w))
     labels[:, :, :h // 10] = 255
@@ -158,48 +169,106 @@ def train_batch(cfg):
                 img_metas=[meta(h, w)] * batch, gt_semantic_seg=labels)
 
 
-def bench(models, repeats, clock=time.perf_counter, compiled=False,
-          phases=PHASES):
+def build_runs(models, compiled=False, names=None):
+    """key -> dict(variants, data, batch, crop) for :func:`run_round`."""
+    runs = {}
+    for key in models:
+        cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]),
+                                       compiled, names)
+        runs[key] = dict(variants=variants, data=train_batch(cfg),
+                         batch=cfg.data.samples_per_gpu,
+                         crop=list(cfg.crop_size))
+    return runs
+
+
+def run_round(runs, clock, phases):
+    """Time every (model, precision) pair once.
+
+    Returns:
+        dict: key -> phase -> precision -> seconds.
+    """
+    img = torch.randn(1, 3, *FRAME)
+    times = {}
+    for key, run in runs.items():
+        for name, (model, optimizer) in run['variants'].items():
+            steps = dict(train=lambda: timed(
+                train_step, model, optimizer, run['data'], clock=clock),
+                         inference=lambda: timed(
+                             inference, model, img, clock=clock))
+            for phase in phases:
+                times.setdefault(key, {}).setdefault(
+                    phase, {})[name] = steps[phase]()
+    return times
+
+
+def serve_retained(conn, models, clock, phases):
+    """A worker process: malloc keeps freed memory (as
+    ``cpu_retain_memory = True`` does); it times the
+    :data:`RETAINED_VARIANTS` each time the parent sends ``'round'``."""
+    if not retain_freed_memory():
+        raise RuntimeError('malloc cannot be told to keep freed memory '
+                           '(not glibc); run with --no-retained')
+    runs = build_runs(models, names=RETAINED_VARIANTS)
+    conn.send({key: (run['batch'], run['crop']) for key, run in runs.items()})
+    while conn.recv() == 'round':
+        conn.send(run_round(runs, CLOCKS[clock], phases))
+
+
+def bench(models, repeats, clock='wall', compiled=False, phases=PHASES,
+          retained=True):
     """Train-step and inference times of every model and precision.
 
     All (model, precision) pairs run once per round, so that machine noise
     hits them alike and cross-model ratios are measured side by side too.
+    This process keeps glibc's default malloc; with ``retained`` a spawned
+    process with malloc keeping freed memory times its variants in the same
+    rounds, right after this one's.
 
     Args:
         models (list[str]): Keys of ``MODELS``.
         repeats (int): Timed rounds, after one warm-up round.
-        clock (callable): ``time.perf_counter`` (wall clock) or
-            ``time.process_time`` (CPU time of this process: on a machine
+        clock (str): ``wall`` (``time.perf_counter``) or ``cpu``
+            (``time.process_time``: CPU time of the process: on a machine
             shared with other jobs it counts only this model's work, if
             there is one thread to count).
         compiled (bool): Add the :data:`COMPILED_VARIANTS` (their first,
             untimed round compiles).
         phases (Sequence[str]): What is timed, of :data:`PHASES`.
+        retained (bool): Also time the :data:`RETAINED_VARIANTS` with
+            malloc keeping freed memory.
 
     Returns:
         dict: key -> dict(batch, crop, train, inference), the last two
         mapping precision -> list of seconds (one per round).
     """
-    runs = {}
-    for key in models:
-        cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]),
-                                       compiled)
-        runs[key] = dict(variants=variants, data=train_batch(cfg),
-                         batch=cfg.data.samples_per_gpu,
-                         crop=list(cfg.crop_size), train={}, inference={})
-    img = torch.randn(1, 3, *FRAME)
-    for rep in range(repeats + 1):  # the first round warms up
-        for run in runs.values():
-            for name, (model, optimizer) in run['variants'].items():
-                times = dict(train=lambda: timed(
-                    train_step, model, optimizer, run['data'], clock=clock),
-                             inference=lambda: timed(
-                                 inference, model, img, clock=clock))
-                for phase in phases:
-                    seconds = times[phase]()
-                    if rep:
-                        run[phase].setdefault(name, []).append(seconds)
-    return runs
+    runs = build_runs(models, compiled)
+    results = {key: dict(batch=run['batch'], crop=run['crop'], train={},
+                         inference={}) for key, run in runs.items()}
+    if retained:
+        context = multiprocessing.get_context('spawn')
+        conn, child_conn = context.Pipe()
+        worker = context.Process(target=serve_retained,
+                                 args=(child_conn, models, clock, phases))
+        worker.start()
+        conn.recv()  # built
+    try:
+        for rep in range(repeats + 1):  # the first round warms up
+            rounds = [(run_round(runs, CLOCKS[clock], phases), '')]
+            if retained:
+                conn.send('round')
+                rounds.append((conn.recv(), RETAINED))
+            for times, suffix in rounds:
+                for key, by_phase in times.items():
+                    for phase, by_name in by_phase.items():
+                        for name, seconds in by_name.items():
+                            if rep:
+                                results[key][phase].setdefault(
+                                    name + suffix, []).append(seconds)
+    finally:
+        if retained:
+            conn.send('stop')
+            worker.join()
+    return results
 
 
 def median_ratio(base, times):
@@ -217,12 +286,17 @@ def summarise(times, upernet=None):
         dict: precision -> ``seconds``, ``speedup`` (over this model's
         fp32) and, given ``upernet``, ``x_upernet_fp32`` (time / UPerNet's
         fp32 time) and ``x_upernet`` (time / UPerNet's time in the same
-        precision; fp32 for the mmseg-attention variant).
+        precision; fp32 for the mmseg-attention variant); variants with
+        retained memory also ``speedup_same_malloc`` (over fp32 with
+        retained memory).
     """
     summary = {}
     for name, t in times.items():
         summary[name] = dict(seconds=statistics.median(t),
                              speedup=median_ratio(times['fp32'], t))
+        if name.endswith(RETAINED):
+            summary[name]['speedup_same_malloc'] = median_ratio(
+                times['fp32' + RETAINED], t)
         if upernet is not None:
             same = upernet.get(name, upernet['fp32'])
             summary[name].update(
@@ -257,14 +331,17 @@ def main():
         'minutes per model and precision)')
     parser.add_argument('--phases', nargs='+', choices=PHASES,
                         default=list(PHASES), help='what is timed')
+    parser.add_argument(
+        '--no-retained', action='store_true',
+        help='skip the process whose malloc keeps freed memory')
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_precision.json'))
     args = parser.parse_args()
     if args.profile:
         profile(osp.join(CONFIGS, MODELS[args.profile][1]))
         return
-    runs = bench(args.models, args.repeats, CLOCKS[args.clock], args.compile,
-                 args.phases)
+    runs = bench(args.models, args.repeats, args.clock, args.compile,
+                 args.phases, not args.no_retained)
     # inference is also compared with UPerNet's, round by round
     upernet = runs['upernet']['inference'] if 'upernet' in runs else None
     results = {
@@ -275,7 +352,7 @@ def main():
                   inference=summarise(run['inference'], upernet))
         for key, run in runs.items()
     }
-    print(f'{"model":9s} {"precision":30s} {"train s":>8s} {"speed-up":>8s} '
+    print(f'{"model":9s} {"precision":55s} {"train s":>8s} {"speed-up":>8s} '
           f'{"infer s":>8s} {"speed-up":>8s} {"×UPerNet":>8s} '
           f'{"×UPerNet fp32":>13s}')
     nan = float('nan')
@@ -283,7 +360,7 @@ def main():
         for name in res['train'] or res['inference']:
             train = res['train'].get(name, {})
             infer = res['inference'].get(name, {})
-            print(f'{res["model"]:9s} {name:30s} '
+            print(f'{res["model"]:9s} {name:55s} '
                   f'{train.get("seconds", nan):8.3f} '
                   f'{train.get("speedup", nan):7.2f}x '
                   f'{infer.get("seconds", nan):8.3f} '

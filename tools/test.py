@@ -19,7 +19,8 @@ What GSS changes:
   trusted files; the config is checked (``check_test_config``);
 * ``--aug-test`` is an error, not a silent no-op, when the test pipeline
   has no MultiScaleFlipAug (:func:`enable_aug_test`);
-* CPU testing: gloo without CUDA, SyncBN reverted, ``cpu_bf16`` autocast;
+* CPU testing: gloo without CUDA, SyncBN reverted, ``cpu_bf16`` autocast,
+  ``cpu_retain_memory``;
   ``compile = dict(...)`` (``torch.compile``, :func:`gss.apis.apply_compile`);
   multi-process results collected through a shared folder on the CPU;
 * ``--show-dir`` draws GSS panels (the model gets the dataset for the
@@ -139,8 +140,8 @@ from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E402,E501
 
-from gss.apis import (apply_compile, apply_cpu_bf16, build_ddp,  # noqa: E402
-                      init_dist)
+from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
+                      apply_cpu_retain_memory, build_ddp, init_dist)
 from gss.utils import load_checkpoint  # noqa: E402
 from gss.utils.config_check import check_test_config  # noqa: E402
 
@@ -173,6 +174,7 @@ def main(argv=None):
     cfg.data.test.test_mode = True
     cfg.gpu_ids = [args.gpu_id]
     cfg.device = get_device()
+    apply_cpu_retain_memory(cfg, cfg.device)
 
     if args.launcher == 'none':
         distributed = False

@@ -20,7 +20,8 @@ What GSS changes:
   ``persistent_workers`` is switched off for loaders without workers;
 * CPU training: gloo for ``--launcher`` without CUDA
   (:func:`gss.apis.init_dist`), SyncBN reverted to BN without CUDA or in a
-  single process, ``cpu_bf16`` autocast (:func:`gss.apis.apply_cpu_bf16`);
+  single process, ``cpu_bf16`` autocast (:func:`gss.apis.apply_cpu_bf16`),
+  ``cpu_retain_memory`` (:func:`gss.apis.apply_cpu_retain_memory`);
 * ``compile = dict(...)`` compiles backbone and heads with ``torch.compile``
   (:func:`gss.apis.apply_compile`);
 * a hint when torch's threads oversubscribe a busy CPU (``check_threads``);
@@ -108,7 +109,8 @@ from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.utils import (collect_env, get_device, get_root_logger,  # noqa: E402,E501
                          setup_multi_processes)
 
-from gss.apis import apply_compile, apply_cpu_bf16, init_dist  # noqa: E402
+from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
+                      apply_cpu_retain_memory, init_dist)
 from gss.utils import WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
 
@@ -214,6 +216,8 @@ def main(argv=None):
                         'CUDA).')
         model = revert_sync_batchnorm(model)
 
+    if apply_cpu_retain_memory(cfg, cfg.device):
+        logger.info('CPU memory: malloc keeps freed memory for reuse')
     if apply_cpu_bf16(model, cfg, cfg.device):
         logger.info(f'CPU bf16 autocast: {cfg.cpu_bf16}')
     compiled = apply_compile(model, cfg)

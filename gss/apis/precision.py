@@ -11,6 +11,7 @@ On CUDA the key is ignored: the fp16 path (``Fp16OptimizerHook``) is the
 one to use there.
 """
 import torch
+from torch import nn
 
 
 class CPUBf16Autocast:
@@ -35,7 +36,53 @@ class CPUBf16Autocast:
         self._contexts.pop().__exit__(None, None, None)
 
 
-def wrap_cpu_bf16_model(model, channels_last=True):
+class Fp32TrainingRegion:
+    """Forward hooks that run a module in fp32, outside autocast, when
+    autograd records its backward (training); otherwise (testing, frozen
+    layers) it keeps the autocast dtypes.
+
+    Floating-point tensor arguments are cast to fp32 (their memory format
+    kept). Contexts are kept on a stack, as in :class:`CPUBf16Autocast`.
+    """
+
+    def __init__(self):
+        self._contexts = []
+
+    def enter(self, module, args):
+        """Forward pre-hook: leave autocast and cast the inputs to fp32."""
+        if not records_backward(module, args):
+            self._contexts.append(None)
+            return None
+        context = torch.autocast('cpu', enabled=False)
+        context.__enter__()
+        self._contexts.append(context)
+        return tuple(
+            arg.float() if torch.is_tensor(arg) and arg.is_floating_point()
+            else arg for arg in args)
+
+    def exit(self, module, args, output):
+        """Forward hook: re-enter the enclosing autocast state."""
+        context = self._contexts.pop()
+        if context is not None:
+            context.__exit__(None, None, None)
+
+
+def records_backward(module, args):
+    """Whether autograd will record ``module``'s forward on ``args``."""
+    return torch.is_grad_enabled() and any(
+        tensor.requires_grad for tensor in (
+            *module.parameters(recurse=False),
+            *(arg for arg in args if torch.is_tensor(arg))))
+
+
+def is_depthwise_conv(module):
+    """Whether ``module`` is a 2-D depthwise convolution (one filter group
+    per input channel)."""
+    return (isinstance(module, nn.Conv2d) and module.groups > 1
+            and module.groups == module.in_channels)
+
+
+def wrap_cpu_bf16_model(model, channels_last=True, fp32_depthwise=False):
     """Run ``model``'s forward in bfloat16 autocast on the CPU.
 
     Convolutions and matmuls of the forward run in bf16 (AMX / AVX512-BF16
@@ -58,6 +105,13 @@ def wrap_cpu_bf16_model(model, channels_last=True):
             activations) channels-last, where oneDNN's bf16 convolutions
             are fastest. Parameters keep their identity, so an optimizer
             built before or after this call trains them alike.
+        fp32_depthwise (bool): Train depthwise convolutions (e.g. the
+            MobileNet / EfficientNet blocks) in fp32: oneDNN has no fast
+            bf16 kernel for their backward pass, which is 2-7x slower
+            than fp32 channels-last on an AMX CPU
+            (``benchmarks/bench_precision.py``). Their forward without
+            gradients (testing, validation) stays bf16, which is as fast
+            as fp32 and needs no casts.
 
     Returns:
         nn.Module: ``model`` itself, wrapped in place.
@@ -65,6 +119,12 @@ def wrap_cpu_bf16_model(model, channels_last=True):
     autocast = CPUBf16Autocast()
     model.register_forward_pre_hook(autocast.enter)
     model.register_forward_hook(autocast.exit, always_call=True)
+    if fp32_depthwise:
+        region = Fp32TrainingRegion()
+        for module in model.modules():
+            if is_depthwise_conv(module):
+                module.register_forward_pre_hook(region.enter)
+                module.register_forward_hook(region.exit, always_call=True)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     return model

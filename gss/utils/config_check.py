@@ -34,7 +34,7 @@ TOP_LEVEL_KEYS = (
     'optimizer', 'optimizer_config', 'lr_config', 'momentum_config', 'runner',
     'total_iters', 'fp16', 'find_unused_parameters',
     # speed (gss.apis)
-    'cpu_bf16', 'compile',
+    'cpu_bf16', 'compile', 'cpu_retain_memory',
     # hooks
     'checkpoint_config', 'evaluation', 'log_config', 'custom_hooks',
     # the run

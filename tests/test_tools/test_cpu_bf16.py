@@ -46,6 +46,9 @@ def test_training_in_bf16_lowers_the_loss(trained):
     assert len(losses) == ITERS
     first, last = losses[:4], losses[-4:]
     assert sum(last) < 0.9 * sum(first), losses
+    # default_runtime.py's cpu_retain_memory took effect as well
+    (text_log, ) = glob.glob(osp.join(trained, '*.log'))
+    assert 'malloc keeps freed memory' in open(text_log).read()
 
 
 def test_checkpoint_is_fp32_and_reloads(trained, street_data, tmp_path,
@@ -137,3 +140,91 @@ def test_gss_tokens_identical_under_bf16():
         tokens = wrapped.decode_head.token_targets(labels, pixel_logits)
     assert torch.equal(tokens, expected)
     assert len(expected.unique()) > 1
+
+
+class DepthwiseBlock(torch.nn.Module):
+    """pointwise → depthwise → pointwise, as in MobileNet-style backbones."""
+
+    def __init__(self):
+        super().__init__()
+        self.expand = torch.nn.Conv2d(3, 16, 1)
+        self.depthwise = torch.nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.project = torch.nn.Conv2d(16, 4, 1)
+
+    def forward(self, x):
+        return self.project(self.depthwise(self.expand(x)))
+
+
+def record_dtypes(block):
+    """Input and output dtypes of every conv of ``block``, per forward."""
+    seen = []
+    for name in ('expand', 'depthwise', 'project'):
+        getattr(block, name).register_forward_hook(
+            lambda module, args, out, name=name: seen.append(
+                (name, args[0].dtype, out.dtype)))
+    return seen
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_fp32_depthwise_trains_depthwise_convs_in_fp32(channels_last):
+    torch.manual_seed(0)
+    reference = DepthwiseBlock()
+    block = wrap_cpu_bf16_model(copy.deepcopy(reference),
+                                channels_last=channels_last,
+                                fp32_depthwise=True)
+    seen = record_dtypes(block)
+    x = torch.randn(2, 3, 12, 12)
+    out = block(x)
+    bf16, fp32 = torch.bfloat16, torch.float32
+    # while autograd records: only the depthwise conv leaves autocast, and
+    # the next conv is autocast again
+    assert seen == [('expand', fp32, bf16), ('depthwise', fp32, fp32),
+                    ('project', fp32, bf16)]
+    assert not torch.is_autocast_enabled('cpu')
+    out.float().sum().backward()
+    reference(x).sum().backward()
+    for (name, param), ref in zip(block.named_parameters(),
+                                  reference.parameters()):
+        assert param.grad.dtype == fp32
+        torch.testing.assert_close(param.grad, ref.grad, rtol=0.05,
+                                   atol=0.05, msg=name)
+    # without gradients (testing) the depthwise conv runs in bf16 ...
+    seen.clear()
+    with torch.no_grad():
+        block(x)
+    assert seen[1] == ('depthwise', bf16, bf16)
+    # ... and so it does when frozen, on an input that needs no gradient
+    seen.clear()
+    block.depthwise.requires_grad_(False)
+    block.expand.requires_grad_(False)
+    block(x)
+    assert seen[1] == ('depthwise', bf16, bf16)
+
+
+def test_fp32_depthwise_leaves_autocast_when_the_forward_raises():
+    block = wrap_cpu_bf16_model(DepthwiseBlock(), fp32_depthwise=True)
+    handle = block.depthwise.register_forward_pre_hook(
+        lambda *args: (_ for _ in ()).throw(ValueError('boom')))
+    with pytest.raises(ValueError, match='boom'):
+        block(torch.randn(1, 3, 8, 8))
+    assert not torch.is_autocast_enabled('cpu')
+    # called alone inside autocast, the depthwise conv restores it
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        with pytest.raises(ValueError, match='boom'):
+            block.depthwise(torch.randn(1, 16, 8, 8))
+        assert torch.is_autocast_enabled('cpu')
+    # the next forward is again bf16 around an fp32 depthwise conv
+    handle.remove()
+    seen = record_dtypes(block)
+    block(torch.randn(1, 3, 8, 8))
+    assert [dtype for _, _, dtype in seen] == [
+        torch.bfloat16, torch.float32, torch.bfloat16]
+
+
+def test_only_depthwise_convs_leave_autocast():
+    from gss.apis.precision import is_depthwise_conv
+    assert is_depthwise_conv(torch.nn.Conv2d(8, 8, 3, groups=8))
+    assert is_depthwise_conv(torch.nn.Conv2d(8, 16, 3, groups=8))
+    assert not is_depthwise_conv(torch.nn.Conv2d(8, 8, 3, groups=4))
+    assert not is_depthwise_conv(torch.nn.Conv2d(8, 8, 3))
+    assert not is_depthwise_conv(torch.nn.Conv2d(1, 1, 3))

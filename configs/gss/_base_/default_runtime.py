@@ -12,3 +12,8 @@ load_from = None
 resume_from = None
 workflow = [('train', 1)]
 cudnn_benchmark = True
+
+# CPU runs: malloc keeps freed memory for reuse instead of page-faulting
+# fresh mappings for every large tensor (gss/apis/cpu_memory.py); ignored
+# on CUDA, values unchanged.
+cpu_retain_memory = True
