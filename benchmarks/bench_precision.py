@@ -4,9 +4,9 @@ Times one training step (forward, loss, backward, AdamW step) on a batch of
 the config's crops and the inference of one CamVid-sized frame (360×480,
 ``whole`` test) for the CamVid setting (b) models: UPerNet, GSS-FF and
 GSS-FT-W on EfficientNet-Lite0. Each precision is a copy of one model
-(same weights) wrapped as ``cpu_bf16 = dict(channels_last=...)`` does
-(:func:`gss.apis.wrap_cpu_bf16_model`); the GSS models also run in fp32
-with mmseg's own ``WindowMSA`` instead of
+(same weights) wrapped as ``cpu_bf16 = dict(channels_last=...,
+fp32_depthwise=...)`` does (:func:`gss.apis.wrap_cpu_bf16_model`); the GSS
+models also run in fp32 with mmseg's own ``WindowMSA`` instead of
 :class:`gss.models.utils.FastWindowMSA`. ``--compile`` adds fp32 and
 bf16 + channels-last models compiled with TorchInductor as
 ``compile = dict()`` does (:func:`gss.apis.compile_segmentor`, here also on
@@ -15,8 +15,14 @@ once per round, so machine noise hits all of them alike; speed-ups and the
 inference time relative to UPerNet are medians over rounds of each round's
 ratio.
 
+This process keeps glibc's default malloc. Unless ``--no-retained``, a
+second process whose malloc keeps freed memory (``cpu_retain_memory =
+True``, :func:`gss.apis.retain_freed_memory`) times fp32, bf16 +
+channels-last and bf16 + channels-last + fp32 depthwise in the same rounds,
+right after this one's; their names end in "+ retained memory".
+
     python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
-        [--compile]
+        [--compile] [--no-retained]
         [--repeats 5] [--clock wall|cpu] [--profile gss-ft-w]
 
 ``--clock cpu`` times the CPU seconds of this process instead of the wall
