@@ -185,3 +185,33 @@ def test_patch_checks_see_the_upstream_state(monkeypatch):
         assert checks[name](), name
         monkeypatch.setitem(namespace, key, original)
         assert not checks[name](), name
+
+
+def test_simple_test_labels_are_mmseg_argmax_labels(monkeypatch):
+    """The installed ``EncoderDecoder.simple_test`` returns what mmseg's
+    returns, ``list(seg_logit.argmax(dim=1).cpu().numpy())``: first class
+    on ties; during ONNX export mmseg's (1, B, H, W) argmax tensor."""
+    from mmseg.models.segmentors import EncoderDecoder
+
+    from gss.models.segmentors.fast_simple_test import simple_test
+    check = {p.name: p.is_applied for p in compat.PATCHES}[
+        'use_fast_simple_test_argmax']
+    assert EncoderDecoder.simple_test is simple_test and check()
+    torch.manual_seed(0)
+    scores = torch.randint(0, 3, (2, 11, 36, 48)).float()  # many ties
+
+    class Model:
+
+        def inference(self, img, img_meta, rescale):
+            return scores
+
+    labels = simple_test(Model(), None, None)
+    expected = scores.argmax(dim=1).numpy()
+    assert len(labels) == 2
+    for label, want in zip(labels, expected):
+        assert label.dtype == want.dtype and np.array_equal(label, want)
+    monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
+    exported = simple_test(Model(), None, None)
+    assert torch.equal(exported, scores.argmax(dim=1).unsqueeze(0))
+    monkeypatch.setattr(EncoderDecoder, 'simple_test', lambda *args: None)
+    assert not check()

@@ -128,3 +128,23 @@ def route_mmseg_ddp_through_gss():
 
     from ..apis.dist import build_ddp
     mmseg_train.build_ddp = build_ddp
+
+
+def _fast_simple_test_installed():
+    from mmseg.models.segmentors import EncoderDecoder
+
+    from ..models.segmentors.fast_simple_test import simple_test
+    return EncoderDecoder.simple_test is simple_test
+
+
+@compat_patch('mmseg 0.30 EncoderDecoder.simple_test (slow CPU argmax)',
+              is_applied=_fast_simple_test_installed)
+def use_fast_simple_test_argmax():
+    """Make mmseg's ``EncoderDecoder.simple_test`` (and so every segmentor
+    that inherits or calls it) take the label argmax with
+    :func:`gss.utils.argmax`: the same labels, without torch's slow CPU
+    argmax over the class axis (``gss/models/segmentors/fast_simple_test.py``)."""
+    from mmseg.models.segmentors import EncoderDecoder
+
+    from ..models.segmentors.fast_simple_test import simple_test
+    EncoderDecoder.simple_test = simple_test

@@ -7,6 +7,7 @@ import torch
 from mmseg.models.builder import SEGMENTORS
 from mmseg.models.segmentors import EncoderDecoder
 
+from ...utils import argmax
 from ...visualization import draw_panel, maskige_parts, maskige_to_image
 
 #: Channels the maskige adds to the class scores in the joint test path.
@@ -162,7 +163,7 @@ class GSSEncoderDecoder(EncoderDecoder):
         if not self._wants_maskige():
             return super().simple_test(img, img_meta, rescale)
         probs, maskige = self.inference_with_maskige(img, img_meta, rescale)
-        return SegResult(list(probs.argmax(dim=1).cpu().numpy()), maskige,
+        return SegResult(list(argmax(probs, 1).cpu().numpy()), maskige,
                          img_meta)
 
     def aug_test(self, imgs, img_metas, rescale=True):

@@ -1,0 +1,32 @@
+"""``EncoderDecoder.simple_test`` with a faster label argmax on the CPU.
+
+mmseg's ``simple_test`` takes ``seg_logit.argmax(dim=1)`` over the
+(B, K, H, W) class scores. torch's CPU argmax over that strided class axis
+is slow: 34 ms of UPerNet's 80 ms bf16 inference of one 360×480 CamVid
+frame, and about 0.6 s for a 1024×2048 Cityscapes image.
+:func:`gss.utils.argmax` returns the same indices (ties included) an order
+of magnitude faster. ``import gss`` installs :func:`simple_test` over
+mmseg's (``gss.compat``), so every mmseg segmentor, GSS's included, gets it.
+"""
+import torch
+
+from ...utils import argmax
+
+
+def simple_test(self, img, img_meta, rescale=True):
+    """Labels of one image, exactly mmseg 0.30's ``simple_test`` gives.
+
+    Args:
+        img (Tensor): (B, 3, H, W) normalised test images.
+        img_meta (list[dict]): Their metas.
+        rescale (bool): Resize to the original image shape.
+
+    Returns:
+        list[np.ndarray]: B (H', W') label maps; during ONNX export the
+        (1, B, H', W') label tensor, as mmseg exports it.
+    """
+    seg_logit = self.inference(img, img_meta, rescale)
+    if torch.onnx.is_in_onnx_export():
+        # mmseg's exported graph (an ArgMax node, 4-D output) stays as is
+        return seg_logit.argmax(dim=1).unsqueeze(0)
+    return list(argmax(seg_logit, 1).cpu().numpy())
