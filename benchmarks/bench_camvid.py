@@ -146,7 +146,7 @@ from mmseg.apis import single_gpu_test  # noqa: E402
 from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 
-from gss.apis import apply_cpu_bf16  # noqa: E402
+from gss.apis import apply_cpu_bf16, apply_cpu_retain_memory  # noqa: E402
 from gss.models.utils import mixed_cells  # noqa: E402
 from gss.utils.checkpoint import safe_load  # noqa: E402
 
@@ -213,12 +213,14 @@ def unfinished(config, checkpoint):
 
 def build(config, checkpoint, images, device='cpu'):
     """Config, model and test dataset of one run, as tools/test.py builds
-    them (the config's ``cpu_bf16`` applies on the CPU)."""
+    them (the config's ``cpu_bf16`` and ``cpu_retain_memory`` apply on the
+    CPU; the latter is process-wide, and every suite config sets it)."""
     cfg = mmcv.Config.fromfile(config)
     cfg.data.test.update(images)
     cfg.model.pretrained = None
     cfg.model.train_cfg = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
+    apply_cpu_retain_memory(cfg, device)
     apply_cpu_bf16(model, cfg, device)
     # strict: a checkpoint that does not fit its config is an error here
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)

@@ -10,6 +10,8 @@ The CPU counterpart of mmcv's fp16 support. A config enables it with::
 On CUDA the key is ignored: the fp16 path (``Fp16OptimizerHook``) is the
 one to use there.
 """
+import types
+
 import torch
 from torch import nn
 
@@ -36,35 +38,35 @@ class CPUBf16Autocast:
         self._contexts.pop().__exit__(None, None, None)
 
 
-class Fp32TrainingRegion:
-    """Forward hooks that run a module in fp32, outside autocast, when
-    autograd records its backward (training); otherwise (testing, frozen
-    layers) it keeps the autocast dtypes.
+def train_in_fp32(module):
+    """Make ``module`` run in fp32, outside autocast, when autograd records
+    its backward (training); otherwise (testing, frozen layers) it keeps
+    the autocast dtypes.
 
-    Floating-point tensor arguments are cast to fp32 (their memory format
-    kept). Contexts are kept on a stack, as in :class:`CPUBf16Autocast`.
+    Like mmcv's ``patch_norm_fp32``, the instance's ``forward`` is replaced
+    (the class, parameters and state-dict keys stay), here by a method
+    with a ``with`` block, which ``torch.compile`` traces as well and
+    ``copy.deepcopy`` binds to the copy.
+
+    Args:
+        module (nn.Module): A module whose class's forward takes tensors.
+
+    Returns:
+        nn.Module: ``module``, patched in place.
     """
+    module.forward = types.MethodType(fp32_training_forward, module)
+    return module
 
-    def __init__(self):
-        self._contexts = []
 
-    def enter(self, module, args):
-        """Forward pre-hook: leave autocast and cast the inputs to fp32."""
-        if not records_backward(module, args):
-            self._contexts.append(None)
-            return None
-        context = torch.autocast('cpu', enabled=False)
-        context.__enter__()
-        self._contexts.append(context)
-        return tuple(
+def fp32_training_forward(self, *args):
+    """The forward :func:`train_in_fp32` installs."""
+    forward = type(self).forward
+    if not records_backward(self, args):
+        return forward(self, *args)
+    with torch.autocast('cpu', enabled=False):
+        return forward(self, *(
             arg.float() if torch.is_tensor(arg) and arg.is_floating_point()
-            else arg for arg in args)
-
-    def exit(self, module, args, output):
-        """Forward hook: re-enter the enclosing autocast state."""
-        context = self._contexts.pop()
-        if context is not None:
-            context.__exit__(None, None, None)
+            else arg for arg in args))
 
 
 def records_backward(module, args):
@@ -120,11 +122,9 @@ def wrap_cpu_bf16_model(model, channels_last=True, fp32_depthwise=False):
     model.register_forward_pre_hook(autocast.enter)
     model.register_forward_hook(autocast.exit, always_call=True)
     if fp32_depthwise:
-        region = Fp32TrainingRegion()
         for module in model.modules():
             if is_depthwise_conv(module):
-                module.register_forward_pre_hook(region.enter)
-                module.register_forward_hook(region.exit, always_call=True)
+                train_in_fp32(module)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     return model

@@ -10,7 +10,7 @@ import torch
 from mmseg.models import build_segmentor
 
 import gss.apis.compile
-from gss.apis import apply_compile, compile_segmentor
+from gss.apis import apply_compile, compile_segmentor, wrap_cpu_bf16_model
 from tests.conftest import ROOT, data_options, load_tool
 from tests.test_configs.tiny_gss import batch, load
 
@@ -142,3 +142,25 @@ def test_inductor_inference_matches_eager():
             compiled.encode_decode(img, batch(11)['img_metas']),
             model.encode_decode(img, batch(11)['img_metas']),
             rtol=1e-4, atol=1e-4)
+
+
+def test_fp32_depthwise_compiles():
+    """``cpu_bf16.fp32_depthwise`` inside a compiled submodule: dynamo
+    traces its autocast region; forward and gradients equal eager's."""
+    from tests.test_tools.test_cpu_bf16 import DepthwiseBlock
+    torch.manual_seed(0)
+    eager = wrap_cpu_bf16_model(torch.nn.Sequential(DepthwiseBlock()),
+                                fp32_depthwise=True)
+    compiled = copy.deepcopy(eager)
+    compiled[0].compile(backend='aot_eager')
+    x = torch.randn(2, 3, 12, 12)
+    outs = []
+    for model in (eager, compiled):
+        out = model(x)
+        out.float().sum().backward()
+        outs.append(out)
+    assert outs[1].dtype == torch.bfloat16
+    torch.testing.assert_close(outs[1], outs[0], rtol=0, atol=0)
+    for (name, param), ref in zip(compiled.named_parameters(),
+                                  eager.parameters()):
+        torch.testing.assert_close(param.grad, ref.grad, msg=name)
