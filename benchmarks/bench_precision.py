@@ -23,14 +23,16 @@ right after this one's; their names end in "+ retained memory".
 
     python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
         [--compile] [--no-retained]
-        [--repeats 5] [--clock wall|cpu] [--profile gss-ft-w]
+        [--repeats 5] [--clock wall|cpu]
+        [--profile gss-ft-w [--phases train] [--retained-profile]]
 
 ``--clock cpu`` times the CPU seconds of this process instead of the wall
 clock: with ``OMP_NUM_THREADS=1`` on a machine shared with other jobs that
 is the cost of each step itself, whatever the others do.
 
-``--profile NAME`` instead prints where the inference time of that model
-goes, per operator, for each precision.
+``--profile NAME`` instead prints where the time of that model's
+``--phases`` goes, per operator, for each precision (``--retained-profile``:
+with malloc keeping freed memory).
 """
 import argparse
 import copy
@@ -311,17 +313,23 @@ def summarise(times, upernet=None):
     return summary
 
 
-def profile(config, rows=15):
-    """Print the operators the inference of ``config`` spends time in."""
-    _, variants = build_variants(config)
+def profile(config, phases=PHASES, rows=15):
+    """Print the operators each phase of ``config`` spends time in, per
+    precision (this process's malloc; ``cpu_retain_memory`` applies
+    process-wide, so run with it or without it as a whole)."""
+    cfg, variants = build_variants(config)
+    data = train_batch(cfg)
     img = torch.randn(1, 3, *FRAME)
-    for name, (model, _) in variants.items():
-        inference(model, img)  # warm-up
-        with torch.profiler.profile() as prof:
-            inference(model, img)
-        print(f'\n== {name}')
-        print(prof.key_averages().table(sort_by='self_cpu_time_total',
-                                        row_limit=rows))
+    for name, (model, optimizer) in variants.items():
+        steps = dict(train=lambda: train_step(model, optimizer, data),
+                     inference=lambda: inference(model, img))
+        for phase in phases:
+            steps[phase]()  # warm-up
+            with torch.profiler.profile() as prof:
+                steps[phase]()
+            print(f'\n== {name}, {phase}')
+            print(prof.key_averages().table(sort_by='self_cpu_time_total',
+                                            row_limit=rows))
 
 
 def main():
@@ -340,11 +348,16 @@ def main():
     parser.add_argument(
         '--no-retained', action='store_true',
         help='skip the process whose malloc keeps freed memory')
+    parser.add_argument(
+        '--retained-profile', action='store_true',
+        help='with --profile: profile with malloc keeping freed memory')
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_precision.json'))
     args = parser.parse_args()
     if args.profile:
-        profile(osp.join(CONFIGS, MODELS[args.profile][1]))
+        if args.retained_profile and not retain_freed_memory():
+            raise SystemExit('malloc cannot be told to keep freed memory')
+        profile(osp.join(CONFIGS, MODELS[args.profile][1]), args.phases)
         return
     runs = bench(args.models, args.repeats, args.clock, args.compile,
                  args.phases, not args.no_retained)

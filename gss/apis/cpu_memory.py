@@ -7,8 +7,9 @@ tensor is freed, so each large activation, gradient or logit map of a
 training step page-faults all its pages in again and the kernel zeroes
 them. On the virtual machines this project is measured on that costs more
 than the arithmetic of an element-wise op: subtracting a column from a
-15,404 × 1,024 fp32 matrix (the tokenizer's code distances) takes ~45 ms
-in fresh pages and ~5 ms in reused memory.
+15,404 × 1,024 fp32 matrix (the tokenizer's code distances) takes 15.1 ms
+in fresh pages and 4.4 ms in reused memory
+(``benchmarks/bench_cpu_kernels.py``).
 
 A config enables the remedy with a top-level flag, like ``cudnn_benchmark``
 for CUDA::

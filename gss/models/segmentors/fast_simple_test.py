@@ -2,10 +2,10 @@
 
 mmseg's ``simple_test`` takes ``seg_logit.argmax(dim=1)`` over the
 (B, K, H, W) class scores. torch's CPU argmax over that strided class axis
-is slow: 34 ms of UPerNet's 80 ms bf16 inference of one 360×480 CamVid
-frame, and about 0.6 s for a 1024×2048 Cityscapes image.
-:func:`gss.utils.argmax` returns the same indices (ties included) an order
-of magnitude faster. ``import gss`` installs :func:`simple_test` over
+is slow: 31 ms for the 11 class scores of one 360×480 CamVid frame, more
+than half of UPerNet's bf16 inference of it.
+:func:`gss.utils.argmax` returns the same indices (ties included) in 2.5 ms
+(``benchmarks/bench_cpu_kernels.py``). ``import gss`` installs :func:`simple_test` over
 mmseg's (``gss.compat``), so every mmseg segmentor, GSS's included, gets it.
 """
 import torch
