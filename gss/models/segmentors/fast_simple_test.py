@@ -2,11 +2,12 @@
 
 mmseg's ``simple_test`` takes ``seg_logit.argmax(dim=1)`` over the
 (B, K, H, W) class scores. torch's CPU argmax over that strided class axis
-is slow: 31 ms for the 11 class scores of one 360×480 CamVid frame, more
-than half of UPerNet's bf16 inference of it.
-:func:`gss.utils.argmax` returns the same indices (ties included) in 2.5 ms
-(``benchmarks/bench_cpu_kernels.py``). ``import gss`` installs :func:`simple_test` over
-mmseg's (``gss.compat``), so every mmseg segmentor, GSS's included, gets it.
+is slow: 31 ms for the 11 class scores of one 360×480 CamVid frame, about
+40% of UPerNet's bf16 inference of it. :func:`gss.utils.argmax` returns
+the same indices (ties included) in 2.5 ms
+(``benchmarks/bench_cpu_kernels.py``). ``import gss`` installs
+:func:`simple_test` over mmseg's (``gss.compat``), so every mmseg
+segmentor, GSS's included, gets it.
 """
 import torch
 
