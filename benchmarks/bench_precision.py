@@ -18,7 +18,8 @@ ratio.
 This process keeps glibc's default malloc. Unless ``--no-retained``, a
 second process whose malloc keeps freed memory (``cpu_retain_memory =
 True``, :func:`gss.apis.retain_freed_memory`) times fp32, bf16 +
-channels-last and bf16 + channels-last + fp32 depthwise in the same rounds,
+channels-last and bf16 + channels-last + fp32 depthwise (with
+``--compile`` also bf16 + channels-last + compile) in the same rounds,
 right after this one's; their names end in "+ retained memory".
 
     python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
@@ -90,6 +91,8 @@ STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
 # (``cpu_retain_memory = True``), named with RETAINED appended.
 RETAINED_VARIANTS = ('fp32', 'bf16 + channels-last',
                      'bf16 + channels-last + fp32 depthwise')
+# ... and with --compile also this one.
+RETAINED_COMPILED = 'bf16 + channels-last + compile'
 RETAINED = ' + retained memory'
 FRAME = (360, 480)  # CamVid (h, w)
 PHASES = ('train', 'inference')
@@ -209,14 +212,16 @@ def run_round(runs, clock, phases):
     return times
 
 
-def serve_retained(conn, models, clock, phases):
+def serve_retained(conn, models, clock, phases, compiled):
     """A worker process: malloc keeps freed memory (as
     ``cpu_retain_memory = True`` does); it times the
-    :data:`RETAINED_VARIANTS` each time the parent sends ``'round'``."""
+    :data:`RETAINED_VARIANTS` (and, if ``compiled``,
+    :data:`RETAINED_COMPILED`) each time the parent sends ``'round'``."""
     if not retain_freed_memory():
         raise RuntimeError('malloc cannot be told to keep freed memory '
                            '(not glibc); run with --no-retained')
-    runs = build_runs(models, names=RETAINED_VARIANTS)
+    names = RETAINED_VARIANTS + ((RETAINED_COMPILED, ) if compiled else ())
+    runs = build_runs(models, compiled, names)
     conn.send({key: (run['batch'], run['crop']) for key, run in runs.items()})
     while conn.recv() == 'round':
         conn.send(run_round(runs, CLOCKS[clock], phases))
@@ -256,7 +261,8 @@ def bench(models, repeats, clock='wall', compiled=False, phases=PHASES,
         context = multiprocessing.get_context('spawn')
         conn, child_conn = context.Pipe()
         worker = context.Process(target=serve_retained,
-                                 args=(child_conn, models, clock, phases))
+                                 args=(child_conn, models, clock, phases,
+                                       compiled))
         worker.start()
         conn.recv()  # built
     try:
