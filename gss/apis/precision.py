@@ -4,6 +4,9 @@ The CPU counterpart of mmcv's fp16 support. A config enables it with::
 
     cpu_bf16 = dict(channels_last=True)
 
+and, for backbones with depthwise convolutions (MobileNet, EfficientNet),
+``fp32_depthwise=True`` as well, which trains those in fp32.
+
 ``tools/train.py`` and ``tools/test.py`` then call
 :func:`wrap_cpu_bf16_model` on the segmentor when it runs on the CPU, as
 ``tools/test.py`` calls mmcv's ``wrap_fp16_model`` for ``fp16 = dict()``.
@@ -40,8 +43,8 @@ class CPUBf16Autocast:
 
 def train_in_fp32(module):
     """Make ``module`` run in fp32, outside autocast, when autograd records
-    its backward (training); otherwise (testing, frozen layers) it keeps
-    the autocast dtypes.
+    its backward (training); otherwise (testing, or frozen layers that no
+    gradient passes through) it keeps the autocast dtypes.
 
     Like mmcv's ``patch_norm_fp32``, the instance's ``forward`` is replaced
     (the class, parameters and state-dict keys stay), here by a method
