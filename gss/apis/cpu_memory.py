@@ -25,6 +25,7 @@ until it exits. Values are unaffected: only where tensors live changes.
 """
 import ctypes
 import ctypes.util
+import warnings
 
 #: glibc ``mallopt`` parameters (``malloc.h``).
 M_TRIM_THRESHOLD = -1
@@ -69,4 +70,9 @@ def apply_cpu_retain_memory(cfg, device):
     """
     if not cfg.get('cpu_retain_memory', False) or device != 'cpu':
         return False
-    return retain_freed_memory()
+    if retain_freed_memory():
+        return True
+    warnings.warn('cpu_retain_memory is ignored: the C library has no '
+                  'glibc mallopt (set cpu_retain_memory = False to silence '
+                  'this)')
+    return False

@@ -56,6 +56,14 @@ def test_switch_applies_only_when_set_and_on_the_cpu():
     assert not apply_cpu_retain_memory(on, 'cuda')
 
 
+def test_switch_warns_where_malloc_cannot_keep_memory(monkeypatch):
+    monkeypatch.setattr(gss.apis.cpu_memory, 'retain_freed_memory',
+                        lambda: False)
+    with pytest.warns(UserWarning, match='no glibc mallopt'):
+        assert not apply_cpu_retain_memory(
+            mmcv.Config(dict(cpu_retain_memory=True)), 'cpu')
+
+
 @pytest.mark.parametrize('tool', ['train', 'test'])
 def test_tools_apply_the_config_switch(tool, street_data, tmp_path,
                                        monkeypatch):
