@@ -5,7 +5,8 @@ mAcc / aAcc and per-class IoU (the dataset's own evaluation), training time
 (from the run's log), parameters, and inference time per image measured
 side by side in this one process (models interleaved image by image, so
 machine noise hits all of them alike), each in its config's precision
-(``cpu_bf16``) on the CPU, or on CUDA when there is a GPU; for GSS models
+(``cpu_bf16``; fp32 on a CPU without bf16 arithmetic: each run's
+``precision`` says which) on the CPU, or on CUDA when there is a GPU; for GSS models
 also the val token accuracy (where a shortfall comes from). Also evaluates
 the stage-I reconstruction upper bound. ``--suite converged`` (default) is
 README's table, the runs of ``tools/camvid_suite.sh``; ``--suite plain``
@@ -25,7 +26,6 @@ is benchmarks/results/camvid.json, rewritten only when given as --out).
 import argparse
 import glob
 import json
-import os
 import os.path as osp
 import sys
 import time
@@ -147,6 +147,7 @@ from mmseg.datasets import build_dataloader, build_dataset  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 
 from gss.apis import apply_cpu_bf16, apply_cpu_retain_memory  # noqa: E402
+from benchmarks.results_file import write_results  # noqa: E402
 from gss.models.utils import mixed_cells  # noqa: E402
 from gss.utils.checkpoint import safe_load  # noqa: E402
 
@@ -221,7 +222,8 @@ def build(config, checkpoint, images, device='cpu'):
     cfg.model.train_cfg = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
     apply_cpu_retain_memory(cfg, device)
-    apply_cpu_bf16(model, cfg, device)
+    # fp32 where the CPU has no bf16 arithmetic, as tools/test.py runs it
+    cfg.precision = apply_cpu_bf16(model, cfg, device) or 'fp32'
     # strict: a checkpoint that does not fit its config is an error here
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model = revert_sync_batchnorm(model).to(device).eval()
@@ -336,8 +338,8 @@ def main(argv=None):
         # the same accuracy, not recomputed.
         if getattr(getattr(model, 'decode_head', None), 'pixel_head',
                    None) is not None:
-            accuracy = token_accuracy(
-                model, dataset, device == 'cpu' and 'cpu_bf16' in cfg)
+            accuracy = token_accuracy(model, dataset,
+                                      cfg.precision == 'bf16')
             print(f"val token accuracy: {accuracy['all']:.2%} "
                   f"(one-class cells {accuracy['one_class']:.2%}, mixed "
                   f"{accuracy['mixed']:.2%}: {accuracy['mixed_share']:.1%} "
@@ -347,7 +349,7 @@ def main(argv=None):
                              for k, v in accuracy.items() if k != 'all'})
         runs.append(dict(
             label=label, config=config[0], checkpoint=ckpt, model=model,
-            dataset=dataset, metric=metric,
+            dataset=dataset, metric=metric, precision=cfg.precision,
             params=sum(p.numel() for p in model.parameters()),
             train_min=training_minutes(osp.join(args.work_dirs, name))))
 
@@ -392,13 +394,10 @@ def main(argv=None):
         records.append(dict(label=r['label'], config=r['config'],
                             metric={k: float(v) for k, v in m.items()},
                             params=r['params'], train_minutes=r['train_min'],
+                            precision=r['precision'],
                             infer_seconds_per_image=infer))
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    with open(args.out, 'w') as f:
-        json.dump(dict(suite=args.suite, runs=records, images=images,
-                       device=device, torch=torch.__version__,
-                       threads=torch.get_num_threads()), f, indent=2)
-    print(f'written {args.out}')
+    write_results(args.out, suite=args.suite, runs=records, images=images,
+                  device=device)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,12 @@
 """The CPU kernels behind the project's CPU speed switches, side by side.
 
-Three measurements, each interleaved round by round (medians of rounds):
+Four measurements, each interleaved round by round (medians of rounds):
 
+* ``dense``: a 1024³ matmul in fp32 and bf16 and a 3×3 convolution
+  (64 → 64 channels, 4 × 128²) in fp32, fp32 channels-last and bf16
+  channels-last: whether bf16 pays on this CPU at all. It does with
+  AVX512-BF16 or AMX; elsewhere bf16 is emulated and slower than fp32,
+  which is why ``cpu_bf16`` keeps fp32 there (``require_native``).
 * ``depthwise``: forward + backward of EfficientNet-Lite0's depthwise
   convolutions (batch 4 of 256² crops, the CamVid (b) training shapes) in
   fp32 / fp32 channels-last / bf16 autocast / bf16 channels-last: why
@@ -41,6 +46,8 @@ DEPTHWISE = ((32, 128, 3, 1), (96, 129, 3, 2), (144, 67, 5, 2),
 DEPTHWISE_MODES = ('fp32', 'fp32 channels-last', 'bf16',
                    'bf16 channels-last')
 DISTANCES = (15404, 1024)
+MATMUL = 1024
+CONV_MODES = ('fp32', 'fp32 channels-last', 'bf16 channels-last')
 
 
 def seconds(fn, repeats):
@@ -73,6 +80,33 @@ def depthwise_step(channels, size, kernel, stride, mode):
     return step
 
 
+def matmul_step(bf16):
+    """A ``MATMUL``³ matrix product, in bf16 autocast or fp32."""
+    a, b = torch.randn(MATMUL, MATMUL), torch.randn(MATMUL, MATMUL)
+
+    def step():
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=bf16):
+            return a @ b
+
+    return step
+
+
+def conv_step(mode):
+    """A 3×3 convolution, 64 → 64 channels on 4 × 128², in ``mode``."""
+    conv = torch.nn.Conv2d(64, 64, 3, padding=1)
+    x = torch.randn(4, 64, 128, 128)
+    if 'channels-last' in mode:
+        conv = conv.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+
+    def step():
+        with torch.no_grad(), torch.autocast(
+                'cpu', dtype=torch.bfloat16, enabled=mode.startswith('bf16')):
+            return conv(x)
+
+    return step
+
+
 def distances_step():
     """The column subtraction of the tokenizer's code distances: one fresh
     63 MB output per call."""
@@ -98,6 +132,9 @@ def bench(rounds, repeats):
     Returns:
         dict: section -> name -> list of seconds (one per round).
     """
+    dense = {'matmul fp32': matmul_step(False),
+             'matmul bf16': matmul_step(True),
+             **{f'conv3x3 {mode}': conv_step(mode) for mode in CONV_MODES}}
     steps = {f'{c}ch {s}² k{k} s{st}': {
         mode: depthwise_step(c, s, k, st, mode) for mode in DEPTHWISE_MODES}
         for c, s, k, st in DEPTHWISE}
@@ -109,9 +146,12 @@ def bench(rounds, repeats):
     worker = context.Process(target=serve_retained,
                              args=(child_conn, repeats))
     worker.start()
-    times = dict(depthwise={}, memory={}, argmax={})
+    times = dict(dense={}, depthwise={}, memory={}, argmax={})
     try:
         for _ in range(rounds):
+            for name, step in dense.items():
+                times['dense'].setdefault(name, []).append(
+                    seconds(step, repeats))
             for shape, modes in steps.items():
                 for mode, step in modes.items():
                     times['depthwise'].setdefault(f'{shape} {mode}', []).append(

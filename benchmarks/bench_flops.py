@@ -7,7 +7,10 @@ no weights):
 
 * ResNet-101 at 768×768 (one Cityscapes sliding window): mmseg's UPerNet,
   the published GSS-FF (dilated backbone, DALL·E dVAE), GSS-FF-lean;
-* Swin-L at 512×512 (ADE20K): the same three.
+* Swin-L at 512×512 (ADE20K): the same three;
+* EfficientNet-Lite0 at 360×480 (one CamVid frame, the models of
+  ``bench_precision.py``): UPerNet, GSS-FF, GSS-FT-W, GSS-FF-lean (the
+  ceiling on how close GSS's inference time can come to UPerNet's).
 
 Prints a table and writes ``benchmarks/results/flops.json``; the goal of
 the lean variant is at most 1.5× UPerNet's FLOPs (docs/lean.md).
@@ -26,6 +29,7 @@ sys.path.insert(0, osp.join(ROOT, 'tools'))  # get_flops imports _cli
 
 import get_flops  # noqa: E402
 import torch  # noqa: E402
+from mmcv import Config  # noqa: E402
 
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
 #: (setting, input size, [(model, config)]); UPerNet first: the reference.
@@ -42,9 +46,18 @@ SETTINGS = (
         ('GSS-FF (published)', 'ade20k/gss-ff_swin-l_512x512_160k_ade20k.py'),
         ('GSS-FF-lean', 'ade20k/gss-ff-lean_swin-l_512x512_160k_ade20k.py'),
     )),
+    ('EfficientNet-Lite0, CamVid frame', (360, 480), (
+        ('UPerNet', 'camvid/upernet_effnet-lite0_camvid.py'),
+        ('GSS-FF', 'camvid/gss-ff_effnet-lite0_camvid.py'),
+        ('GSS-FT-W', 'camvid/gss-ft-w_effnet-lite0_camvid.py'),
+        ('GSS-FF-lean',
+         'camvid/gss-ff-lean-balanced_effnet-lite0_256x256_2k_camvid.py'),
+    )),
 )
-#: The lean variant's goal, in multiples of UPerNet's FLOPs.
+#: The lean variant's goal, in multiples of UPerNet's FLOPs, in these
+#: settings (issue #13: the published backbones at their inputs).
 GOAL = 1.5
+GOAL_SETTINGS = ('ResNet-101, Cityscapes window', 'Swin-L, ADE20K')
 
 
 def measure(config, size):
@@ -54,8 +67,7 @@ def measure(config, size):
         dict: ``gflops`` (operator counter), ``parts`` (name → GFLOPs;
         the decode head without its tokenizer) and ``params`` (millions).
     """
-    cfg = get_flops.Config.fromfile(osp.join(ROOT, 'configs', 'gss',
-                                             config))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'gss', config))
     result = get_flops.complexity(get_flops.build_model(cfg), size, 'meta')
     return dict(
         gflops=result['aten_flops'] / 1e9,
@@ -64,10 +76,10 @@ def measure(config, size):
         params=result['params'] / 1e6)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default=osp.join(RESULTS, 'flops.json'))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rows = []
     for setting, size, models in SETTINGS:
         reference = None
@@ -78,19 +90,22 @@ def main():
             reference = reference or row['gflops']
             row['vs_upernet'] = row['gflops'] / reference
             rows.append(row)
-    print(f'{"setting":32s} {"model":20s} {"GFLOPs":>8s} {"backbone":>9s} '
+    print(f'{"setting":34s} {"model":20s} {"GFLOPs":>8s} {"backbone":>9s} '
           f'{"head":>8s} {"tokenizer":>9s} {"× UPerNet":>9s}')
     for r in rows:
         parts = r['parts']
-        print(f'{r["setting"]:32s} {r["model"]:20s} {r["gflops"]:8.1f} '
+        print(f'{r["setting"]:34s} {r["model"]:20s} {r["gflops"]:8.1f} '
               f'{parts["backbone"]:9.1f} {parts["decode head"]:8.1f} '
               f'{parts.get("tokenizer", 0.0):9.1f} {r["vs_upernet"]:8.2f}x')
-    lean = [r for r in rows if r['model'] == 'GSS-FF-lean']
+    lean = [r for r in rows if r['model'] == 'GSS-FF-lean'
+            and r['setting'] in GOAL_SETTINGS]
     met = all(r['vs_upernet'] <= GOAL for r in lean)
-    print(f'GSS-FF-lean ≤ {GOAL}× UPerNet in every setting: {met}')
+    print(f'GSS-FF-lean ≤ {GOAL}× UPerNet ({", ".join(GOAL_SETTINGS)}): '
+          f'{met}')
     os.makedirs(osp.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:
-        json.dump(dict(rows=rows, goal=GOAL, goal_met=met,
+        json.dump(dict(rows=rows, goal=GOAL, goal_settings=GOAL_SETTINGS,
+                       goal_met=met,
                        counter='tools/get_flops.py operator counter '
                        '(multiply-adds, meta device)',
                        torch=torch.__version__), f, indent=2)

@@ -5,7 +5,10 @@ the config's crops and the inference of one CamVid-sized frame (360×480,
 ``whole`` test) for the CamVid setting (b) models: UPerNet, GSS-FF and
 GSS-FT-W on EfficientNet-Lite0. Each precision is a copy of one model
 (same weights) wrapped as ``cpu_bf16 = dict(channels_last=...,
-fp32_depthwise=...)`` does (:func:`gss.apis.wrap_cpu_bf16_model`); the GSS
+fp32_depthwise=...)`` does (:func:`gss.apis.wrap_cpu_bf16_model`), or
+in fp32 with channels-last weights (what ``cpu_bf16`` runs on a CPU
+without bf16 arithmetic, where the bf16 variants are left out unless
+``--emulated-bf16``); the GSS
 models also run in fp32 with mmseg's own ``WindowMSA`` instead of
 :class:`gss.models.utils.FastWindowMSA`. ``--compile`` adds fp32 and
 bf16 + channels-last models compiled with TorchInductor as
@@ -17,13 +20,14 @@ ratio.
 
 This process keeps glibc's default malloc. Unless ``--no-retained``, a
 second process whose malloc keeps freed memory (``cpu_retain_memory =
-True``, :func:`gss.apis.retain_freed_memory`) times fp32, bf16 +
-channels-last and bf16 + channels-last + fp32 depthwise (with
-``--compile`` also bf16 + channels-last + compile) in the same rounds,
-right after this one's; their names end in "+ retained memory".
+True``, :func:`gss.apis.retain_freed_memory`) times fp32, fp32 +
+channels-last, bf16 + channels-last and bf16 + channels-last + fp32
+depthwise (with ``--compile`` also bf16 + channels-last + compile) in the
+same rounds, right after this one's; their names end in "+ retained
+memory".
 
     python benchmarks/bench_precision.py [--models upernet gss-ff gss-ft-w]
-        [--compile] [--no-retained]
+        [--compile] [--no-retained] [--emulated-bf16]
         [--repeats 5] [--clock wall|cpu]
         [--profile gss-ft-w [--phases train] [--retained-profile]]
 
@@ -53,8 +57,8 @@ from mmcv.runner import build_optimizer  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from mmseg.models.backbones.swin import WindowMSA  # noqa: E402
 
-from gss.apis import (compile_segmentor, retain_freed_memory,  # noqa: E402
-                      wrap_cpu_bf16_model)
+from gss.apis import (compile_segmentor, cpu_has_native_bf16,  # noqa: E402
+                      retain_freed_memory, wrap_cpu_bf16_model)
 from gss.apis.compile import DEFAULT_MODULES  # noqa: E402
 from gss.models.utils import FastWindowMSA  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
@@ -67,9 +71,12 @@ MODELS = {
     'gss-ff': ('GSS-FF', 'gss-ff_effnet-lite0_camvid.py'),
     'gss-ft-w': ('GSS-FT-W', 'gss-ft-w_effnet-lite0_camvid.py'),
 }
-# name -> keyword arguments of wrap_cpu_bf16_model (None: plain fp32)
+# name -> keyword arguments of wrap_cpu_bf16_model, which runs bf16 here
+# whatever the CPU (None: plain fp32; bf16=False: fp32 with the layout
+# asked for, what ``cpu_bf16`` runs on a CPU without bf16 arithmetic)
 VARIANTS = {
     'fp32': None,
+    'fp32 + channels-last': dict(bf16=False, channels_last=True),
     'bf16': dict(channels_last=False),
     'bf16 + channels-last': dict(channels_last=True),
     'bf16 + channels-last + fp32 depthwise': dict(channels_last=True,
@@ -89,7 +96,7 @@ COMPILED_MODULES = DEFAULT_MODULES + (
 STOCK_ATTENTION = 'fp32, mmseg WindowMSA'
 # These also run in a second process whose malloc keeps freed memory
 # (``cpu_retain_memory = True``), named with RETAINED appended.
-RETAINED_VARIANTS = ('fp32', 'bf16 + channels-last',
+RETAINED_VARIANTS = ('fp32', 'fp32 + channels-last', 'bf16 + channels-last',
                      'bf16 + channels-last + fp32 depthwise')
 # ... and with --compile also this one.
 RETAINED_COMPILED = 'bf16 + channels-last + compile'
@@ -104,13 +111,50 @@ def meta(h, w):
                 pad_shape=(h, w, 3), scale_factor=1.0, flip=False)
 
 
-def build_variants(config, compiled=False, names=None):
+def prepare(model, spec):
+    """Put ``model`` in a variant's precision and layout, in place.
+
+    Args:
+        model (nn.Module): A copy of the fp32 model.
+        spec (dict | None): A value of :data:`VARIANTS`.
+    """
+    spec = dict(spec or dict(bf16=False))
+    if spec.pop('bf16', True):
+        wrap_cpu_bf16_model(model, require_native=False, **spec)
+    elif spec.get('channels_last'):
+        model.to(memory_format=torch.channels_last)
+
+
+def runs_bf16(name):
+    """Whether variant ``name`` computes in bf16."""
+    spec = {**VARIANTS, **COMPILED_VARIANTS}.get(name.replace(RETAINED, ''))
+    return spec is not None and spec.get('bf16', True)
+
+
+def variant_names(compiled=False, bf16=True):
+    """The variants to time.
+
+    Args:
+        compiled (bool): Add the :data:`COMPILED_VARIANTS`.
+        bf16 (bool): Include the bf16 ones (on a CPU without bf16
+            arithmetic they only show how slow emulated bf16 is).
+
+    Returns:
+        list[str]: Their names, the stock-attention one included (built
+        only for models that have window attention).
+    """
+    names = [*VARIANTS, *(COMPILED_VARIANTS if compiled else ()),
+             STOCK_ATTENTION]
+    return [name for name in names if bf16 or not runs_bf16(name)]
+
+
+def build_variants(config, names):
     """One model per precision, with the same (random) weights.
 
     Args:
         config (str): Config file.
-        compiled (bool): Add the :data:`COMPILED_VARIANTS`.
-        names (Sequence[str], optional): Build only these variants.
+        names (Sequence[str]): The variants to build (of :data:`VARIANTS`,
+            :data:`COMPILED_VARIANTS` and :data:`STOCK_ATTENTION`).
 
     Returns:
         tuple[mmcv.Config, dict]: the config and name -> (model, optimizer).
@@ -122,19 +166,17 @@ def build_variants(config, compiled=False, names=None):
         cfg.model.decode_head.tokenizer.checkpoint = None  # cost only
     torch.manual_seed(0)
     base = revert_sync_batchnorm(build_segmentor(cfg.model))
-    specs = [(name, bf16_cfg, False) for name, bf16_cfg in VARIANTS.items()]
-    if compiled:
-        specs += [(name, bf16_cfg, True)
-                  for name, bf16_cfg in COMPILED_VARIANTS.items()]
     variants = {}
-    for name, bf16_cfg, compile_it in specs:
+    for name in names:
+        if name == STOCK_ATTENTION:
+            continue
         model = copy.deepcopy(base)
-        if bf16_cfg is not None:
-            wrap_cpu_bf16_model(model, **bf16_cfg)
-        if compile_it:
+        prepare(model, {**VARIANTS, **COMPILED_VARIANTS}[name])
+        if name in COMPILED_VARIANTS:
             compile_segmentor(model, modules=COMPILED_MODULES)
         variants[name] = model
-    if any(isinstance(m, FastWindowMSA) for m in base.modules()):
+    if STOCK_ATTENTION in names and any(
+            isinstance(m, FastWindowMSA) for m in base.modules()):
         stock = copy.deepcopy(base)
         for module in stock.modules():
             if isinstance(module, FastWindowMSA):
@@ -142,7 +184,7 @@ def build_variants(config, compiled=False, names=None):
         variants[STOCK_ATTENTION] = stock
     return cfg, {
         name: (model, build_optimizer(model, cfg.optimizer))
-        for name, model in variants.items() if names is None or name in names
+        for name, model in variants.items()
     }
 
 
@@ -180,12 +222,12 @@ def train_batch(cfg):
                 img_metas=[meta(h, w)] * batch, gt_semantic_seg=labels)
 
 
-def build_runs(models, compiled=False, names=None):
+def build_runs(models, names):
     """key -> dict(variants, data, batch, crop) for :func:`run_round`."""
     runs = {}
     for key in models:
         cfg, variants = build_variants(osp.join(CONFIGS, MODELS[key][1]),
-                                       compiled, names)
+                                       names)
         runs[key] = dict(variants=variants, data=train_batch(cfg),
                          batch=cfg.data.samples_per_gpu,
                          crop=list(cfg.crop_size))
@@ -212,22 +254,20 @@ def run_round(runs, clock, phases):
     return times
 
 
-def serve_retained(conn, models, clock, phases, compiled):
+def serve_retained(conn, models, clock, phases, names):
     """A worker process: malloc keeps freed memory (as
-    ``cpu_retain_memory = True`` does); it times the
-    :data:`RETAINED_VARIANTS` (and, if ``compiled``,
-    :data:`RETAINED_COMPILED`) each time the parent sends ``'round'``."""
+    ``cpu_retain_memory = True`` does); it times ``names`` each time the
+    parent sends ``'round'``."""
     if not retain_freed_memory():
         raise RuntimeError('malloc cannot be told to keep freed memory '
                            '(not glibc); run with --no-retained')
-    names = RETAINED_VARIANTS + ((RETAINED_COMPILED, ) if compiled else ())
-    runs = build_runs(models, compiled, names)
+    runs = build_runs(models, names)
     conn.send({key: (run['batch'], run['crop']) for key, run in runs.items()})
     while conn.recv() == 'round':
         conn.send(run_round(runs, CLOCKS[clock], phases))
 
 
-def bench(models, repeats, clock='wall', compiled=False, phases=PHASES,
+def bench(models, repeats, names, clock='wall', phases=PHASES,
           retained=True):
     """Train-step and inference times of every model and precision.
 
@@ -240,21 +280,22 @@ def bench(models, repeats, clock='wall', compiled=False, phases=PHASES,
     Args:
         models (list[str]): Keys of ``MODELS``.
         repeats (int): Timed rounds, after one warm-up round.
+        names (Sequence[str]): The variants (:func:`variant_names`);
+            compiled ones compile in the untimed first round.
         clock (str): ``wall`` (``time.perf_counter``) or ``cpu``
             (``time.process_time``: CPU time of the process: on a machine
             shared with other jobs it counts only this model's work, if
             there is one thread to count).
-        compiled (bool): Add the :data:`COMPILED_VARIANTS` (their first,
-            untimed round compiles).
         phases (Sequence[str]): What is timed, of :data:`PHASES`.
-        retained (bool): Also time the :data:`RETAINED_VARIANTS` with
+        retained (bool): Also time those of ``names`` in
+            :data:`RETAINED_VARIANTS` (and :data:`RETAINED_COMPILED`) with
             malloc keeping freed memory.
 
     Returns:
         dict: key -> dict(batch, crop, train, inference), the last two
         mapping precision -> list of seconds (one per round).
     """
-    runs = build_runs(models, compiled)
+    runs = build_runs(models, names)
     results = {key: dict(batch=run['batch'], crop=run['crop'], train={},
                          inference={}) for key, run in runs.items()}
     if retained:
@@ -262,7 +303,9 @@ def bench(models, repeats, clock='wall', compiled=False, phases=PHASES,
         conn, child_conn = context.Pipe()
         worker = context.Process(target=serve_retained,
                                  args=(child_conn, models, clock, phases,
-                                       compiled))
+                                       [name for name in names if name in (
+                                           *RETAINED_VARIANTS,
+                                           RETAINED_COMPILED)]))
         worker.start()
         conn.recv()  # built
     try:
@@ -319,11 +362,11 @@ def summarise(times, upernet=None):
     return summary
 
 
-def profile(config, phases=PHASES, rows=15):
+def profile(config, names, phases=PHASES, rows=15):
     """Print the operators each phase of ``config`` spends time in, per
-    precision (this process's malloc; ``cpu_retain_memory`` applies
-    process-wide, so run with it or without it as a whole)."""
-    cfg, variants = build_variants(config)
+    variant of ``names`` (this process's malloc; ``cpu_retain_memory``
+    applies process-wide, so run with it or without it as a whole)."""
+    cfg, variants = build_variants(config, names)
     data = train_batch(cfg)
     img = torch.randn(1, 3, *FRAME)
     for name, (model, optimizer) in variants.items():
@@ -357,16 +400,26 @@ def main():
     parser.add_argument(
         '--retained-profile', action='store_true',
         help='with --profile: profile with malloc keeping freed memory')
+    parser.add_argument(
+        '--emulated-bf16', action='store_true',
+        help='time the bf16 variants also on a CPU without bf16 '
+        'arithmetic (AVX512-BF16 / AMX), where they are emulated and slow')
     parser.add_argument('--out', default=osp.join(RESULTS,
                                                   'bench_precision.json'))
     args = parser.parse_args()
+    bf16 = cpu_has_native_bf16() or args.emulated_bf16
+    if not bf16:
+        print('this CPU has no bf16 arithmetic: timing fp32 only (what '
+              'cpu_bf16 runs here); --emulated-bf16 adds the bf16 variants')
+    names = variant_names(args.compile, bf16)
     if args.profile:
         if args.retained_profile and not retain_freed_memory():
             raise SystemExit('malloc cannot be told to keep freed memory')
-        profile(osp.join(CONFIGS, MODELS[args.profile][1]), args.phases)
+        profile(osp.join(CONFIGS, MODELS[args.profile][1]), names,
+                args.phases)
         return
-    runs = bench(args.models, args.repeats, args.clock, args.compile,
-                 args.phases, not args.no_retained)
+    runs = bench(args.models, args.repeats, names, args.clock, args.phases,
+                 not args.no_retained)
     # inference is also compared with UPerNet's, round by round
     upernet = runs['upernet']['inference'] if 'upernet' in runs else None
     results = {

@@ -20,7 +20,8 @@ What GSS changes:
   ``persistent_workers`` is switched off for loaders without workers;
 * CPU training: gloo for ``--launcher`` without CUDA
   (:func:`gss.apis.init_dist`), SyncBN reverted to BN without CUDA or in a
-  single process, ``cpu_bf16`` autocast (:func:`gss.apis.apply_cpu_bf16`),
+  single process, ``cpu_bf16`` autocast where the CPU has bf16 arithmetic
+  (:func:`gss.apis.apply_cpu_bf16`),
   ``cpu_retain_memory`` (:func:`gss.apis.apply_cpu_retain_memory`);
 * ``compile = dict(...)`` compiles backbone and heads with ``torch.compile``
   (:func:`gss.apis.apply_compile`);
@@ -218,8 +219,12 @@ def main(argv=None):
 
     if apply_cpu_retain_memory(cfg, cfg.device):
         logger.info('CPU memory: malloc keeps freed memory for reuse')
-    if apply_cpu_bf16(model, cfg, cfg.device):
+    precision = apply_cpu_bf16(model, cfg, cfg.device)
+    if precision == 'bf16':
         logger.info(f'CPU bf16 autocast: {cfg.cpu_bf16}')
+    elif precision == 'fp32':
+        logger.warning(f'cpu_bf16 = {cfg.cpu_bf16}: no bf16 arithmetic on '
+                       'this CPU, training in fp32')
     compiled = apply_compile(model, cfg)
     if compiled:
         logger.info(f'torch.compile {cfg.compile} on: {", ".join(compiled)}')

@@ -1,12 +1,13 @@
 from .compile import apply_compile, compile_segmentor
 from .cpu_memory import apply_cpu_retain_memory, retain_freed_memory
 from .dist import CPUDistributedDataParallel, build_ddp, init_dist
-from .precision import apply_cpu_bf16, wrap_cpu_bf16_model
+from .precision import (EmulatedBf16Warning, apply_cpu_bf16,
+                        cpu_has_native_bf16, wrap_cpu_bf16_model)
 from .runner import SafeIterBasedRunner
 
 __all__ = [
     'SafeIterBasedRunner', 'init_dist', 'build_ddp',
     'CPUDistributedDataParallel', 'wrap_cpu_bf16_model', 'apply_cpu_bf16',
     'compile_segmentor', 'apply_compile', 'retain_freed_memory',
-    'apply_cpu_retain_memory'
+    'apply_cpu_retain_memory', 'cpu_has_native_bf16', 'EmulatedBf16Warning'
 ]

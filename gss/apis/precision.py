@@ -12,8 +12,16 @@ and, for backbones with depthwise convolutions (MobileNet, EfficientNet),
 ``tools/test.py`` calls mmcv's ``wrap_fp16_model`` for ``fp16 = dict()``.
 On CUDA the key is ignored: the fp16 path (``Fp16OptimizerHook``) is the
 one to use there.
+
+bf16 pays only on CPUs with bf16 arithmetic (AVX512-BF16 or AMX: Intel
+Xeon from Cooper Lake / Sapphire Rapids, AMD EPYC from Zen 4). Elsewhere
+oneDNN and the matmul kernels emulate it, several times slower than fp32
+(7x for a 3x3 convolution, over 100x for a matmul on an AVX2 EPYC), so
+there the switch keeps fp32 (channels-last stays, it is faster in fp32
+too) and warns, unless ``require_native=False``.
 """
 import types
+import warnings
 
 import torch
 from torch import nn
@@ -87,7 +95,25 @@ def is_depthwise_conv(module):
             and module.groups == module.in_channels)
 
 
-def wrap_cpu_bf16_model(model, channels_last=True, fp32_depthwise=False):
+def cpu_has_native_bf16():
+    """Whether this CPU computes in bf16 natively (AVX512-BF16 or AMX), so
+    that oneDNN's bf16 convolutions and matmuls are faster than fp32."""
+    return torch.cpu._is_avx512_bf16_supported() or \
+        torch.cpu._is_amx_tile_supported()
+
+
+def runs_bf16(require_native=True):
+    """Whether :func:`wrap_cpu_bf16_model` with this ``require_native``
+    turns bf16 autocast on here."""
+    return not require_native or cpu_has_native_bf16()
+
+
+class EmulatedBf16Warning(UserWarning):
+    """``cpu_bf16`` was asked for on a CPU without bf16 arithmetic."""
+
+
+def wrap_cpu_bf16_model(model, channels_last=True, fp32_depthwise=False,
+                        require_native=True):
     """Run ``model``'s forward in bfloat16 autocast on the CPU.
 
     Convolutions and matmuls of the forward run in bf16 (AMX / AVX512-BF16
@@ -117,10 +143,26 @@ def wrap_cpu_bf16_model(model, channels_last=True, fp32_depthwise=False):
             (``benchmarks/bench_precision.py``). Their forward without
             gradients (testing, validation) stays bf16, which is as fast
             as fp32 and needs no casts.
+        require_native (bool): Where the CPU has no bf16 arithmetic
+            (:func:`cpu_has_native_bf16`), keep fp32 (and channels-last,
+            if asked for) and warn (:class:`EmulatedBf16Warning`) instead
+            of running several times slower than fp32. ``False`` runs bf16
+            anyway, e.g. to check its numerics on such a CPU.
 
     Returns:
         nn.Module: ``model`` itself, wrapped in place.
     """
+    if not runs_bf16(require_native):
+        warnings.warn(
+            'cpu_bf16: this CPU has no bf16 arithmetic (AVX512-BF16 or '
+            'AMX), where bf16 runs several times slower than fp32; the '
+            'model stays fp32' + (' (channels-last)' if channels_last else
+                                  '') +
+            '. Set cpu_bf16.require_native=False to run bf16 anyway.',
+            EmulatedBf16Warning, stacklevel=2)
+        if channels_last:
+            model.to(memory_format=torch.channels_last)
+        return model
     autocast = CPUBf16Autocast()
     model.register_forward_pre_hook(autocast.enter)
     model.register_forward_hook(autocast.exit, always_call=True)
@@ -143,10 +185,13 @@ def apply_cpu_bf16(model, cfg, device):
         device (str): The device the model will run on.
 
     Returns:
-        bool: Whether the model was wrapped.
+        str | None: What the model now runs in: ``'bf16'``, ``'fp32'``
+        (the CPU has no bf16 arithmetic, see :func:`wrap_cpu_bf16_model`),
+        or ``None`` where the config does not apply.
     """
     bf16_cfg = cfg.get('cpu_bf16', None)
     if bf16_cfg is None or device != 'cpu':
-        return False
+        return None
     wrap_cpu_bf16_model(model, **bf16_cfg)
-    return True
+    return 'bf16' if runs_bf16(bf16_cfg.get('require_native', True)) \
+        else 'fp32'

@@ -20,6 +20,7 @@ from mmcv.runner import HOOKS, CheckpointHook
 from mmseg.core import DistEvalHook, EvalHook
 from mmseg.datasets import DATASETS, CustomDataset
 
+from ..apis.precision import wrap_cpu_bf16_model
 from ..apis.runner import SafeIterBasedRunner
 
 #: Top-level keys read by tools/train.py, tools/test.py, mmseg's
@@ -133,8 +134,16 @@ def _evaluate_keys(dataset_cfg, methods=('evaluate', )):
     return keys - {'results', 'logger'}
 
 
-def _test_cfg_problems(cfg):
+def _common_problems(cfg):
+    """Unknown keys of ``test_cfg`` and ``cpu_bf16``, which both tools
+    read."""
     problems = []
+    bf16_cfg = cfg.get('cpu_bf16')
+    if bf16_cfg:
+        problems += _unknown(
+            'cpu_bf16.', bf16_cfg,
+            set(inspect.signature(wrap_cpu_bf16_model).parameters) -
+            {'model'})
     for section, test_cfg in (('model.test_cfg.',
                                cfg.get('model', {}).get('test_cfg')),
                               ('test_cfg.', cfg.get('test_cfg'))):
@@ -150,7 +159,8 @@ def check_train_config(cfg):
     ``checkpoint_config`` (the hook's and GSS's runner's
     ``save_checkpoint`` arguments), ``evaluation`` (mmseg's ``EvalHook``/``DistEvalHook`` and
     the val dataset's ``evaluate``), ``log_config`` and its hooks, and
-    ``model.test_cfg``.
+    ``model.test_cfg`` and ``cpu_bf16`` (the arguments of
+    :func:`gss.apis.wrap_cpu_bf16_model`).
 
     Args:
         cfg (mmcv.Config): The merged config (after ``--cfg-options``).
@@ -188,12 +198,13 @@ def check_train_config(cfg):
                 problems += _unknown(f'log_config.hooks[{i}].', hook_cfg,
                                      known)
 
-    problems += _test_cfg_problems(cfg)
+    problems += _common_problems(cfg)
     _raise(problems)
 
 
 def check_test_config(cfg, eval_options=None):
-    """Raise if ``test_cfg`` or the evaluation options have unknown keys.
+    """Raise if ``test_cfg``, ``cpu_bf16`` or the evaluation options have
+    unknown keys.
 
     Args:
         cfg (mmcv.Config): The merged config.
@@ -203,7 +214,7 @@ def check_test_config(cfg, eval_options=None):
     Raises:
         ConfigKeyError: Listing each unknown key and the closest known one.
     """
-    problems = _test_cfg_problems(cfg)
+    problems = _common_problems(cfg)
     if eval_options:
         known = _evaluate_keys(cfg.data.get('test'),
                                ('evaluate', 'format_results'))

@@ -1,5 +1,8 @@
 """benchmarks/bench_precision.py: the per-round ratios of its table."""
+import copy
+
 import pytest
+import torch
 
 from benchmarks.bench_precision import RETAINED, summarise
 
@@ -29,3 +32,40 @@ def test_speedups_are_medians_of_per_round_ratios():
     assert out[retained]['speedup_same_malloc'] == pytest.approx(2.0)
     assert out[retained]['x_upernet'] == pytest.approx(0.5)
     assert 'speedup_same_malloc' not in fast
+
+
+def test_without_bf16_arithmetic_only_fp32_variants_run():
+    from benchmarks.bench_precision import STOCK_ATTENTION, variant_names
+    assert variant_names(bf16=False) == [
+        'fp32', 'fp32 + channels-last', STOCK_ATTENTION]
+    assert variant_names(compiled=True, bf16=False) == [
+        'fp32', 'fp32 + channels-last', 'fp32 + compile', STOCK_ATTENTION]
+    every = variant_names(compiled=True)
+    assert 'bf16 + channels-last + fp32 depthwise' in every
+    assert 'bf16 + channels-last + compile' in every
+
+
+@pytest.mark.parametrize('name, dtype, channels_last', [
+    ('fp32', torch.float32, False),
+    ('fp32 + channels-last', torch.float32, True),
+    ('bf16', torch.bfloat16, False),
+    ('bf16 + channels-last', torch.bfloat16, True),
+])
+def test_each_variant_computes_in_its_precision_on_any_cpu(
+        name, dtype, channels_last):
+    """A variant named bf16 is bf16 also where cpu_bf16 would keep fp32."""
+    from benchmarks.bench_precision import VARIANTS, prepare, runs_bf16
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3))
+    reference = copy.deepcopy(model)
+    prepare(model, VARIANTS[name])
+    out = model(torch.randn(2, 3, 9, 9))
+    assert out.dtype == dtype and runs_bf16(name) == (dtype != torch.float32)
+    assert runs_bf16(name + RETAINED) == runs_bf16(name)
+    assert model[0].weight.is_contiguous(
+        memory_format=torch.channels_last) == channels_last
+    torch.manual_seed(1)
+    x = torch.randn(2, 3, 9, 9)
+    tolerance = 1e-5 if dtype == torch.float32 else 0.05
+    torch.testing.assert_close(model(x).float(), reference(x),
+                               rtol=tolerance, atol=tolerance)

@@ -150,7 +150,7 @@ def test_fp32_depthwise_compiles():
     from tests.test_tools.test_cpu_bf16 import DepthwiseBlock
     torch.manual_seed(0)
     eager = wrap_cpu_bf16_model(torch.nn.Sequential(DepthwiseBlock()),
-                                fp32_depthwise=True)
+                                fp32_depthwise=True, require_native=False)
     compiled = copy.deepcopy(eager)
     compiled[0].compile(backend='aot_eager')
     x = torch.randn(2, 3, 12, 12)

@@ -3,6 +3,7 @@ import copy
 import glob
 import json
 import os.path as osp
+import warnings
 
 import mmcv
 import pytest
@@ -10,7 +11,10 @@ import torch
 from mmcv.runner import load_checkpoint
 from mmseg.models import build_segmentor
 
-from gss.apis import apply_cpu_bf16, wrap_cpu_bf16_model
+from gss.apis import (EmulatedBf16Warning, apply_cpu_bf16,
+                      cpu_has_native_bf16, precision, wrap_cpu_bf16_model)
+from gss.utils.config_check import (ConfigKeyError, check_test_config,
+                                    check_train_config)
 from tests.conftest import ROOT, data_options, load_tool
 from tests.test_configs.tiny_gss import batch, load
 
@@ -24,7 +28,8 @@ def trained(street_data, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('bf16'))
     load_tool('train').main([
         CFG, '--work-dir', work_dir, '--seed', '0', '--cfg-options',
-        'cpu_bf16.channels_last=True', f'runner.max_iters={ITERS}',
+        'cpu_bf16.channels_last=True', 'cpu_bf16.require_native=False',
+        f'runner.max_iters={ITERS}',
         f'checkpoint_config.interval={ITERS}', 'optimizer.lr=0.01',
         *data_options(street_data)
     ])
@@ -69,13 +74,14 @@ def test_checkpoint_is_fp32_and_reloads(trained, street_data, tmp_path,
     load_tool('test').main([
         CFG, path, '--eval', 'mIoU', '--work-dir', str(tmp_path),
         '--cfg-options', 'cpu_bf16.channels_last=True',
-        *data_options(street_data)
+        'cpu_bf16.require_native=False', *data_options(street_data)
     ])
     assert 'mIoU' in capsys.readouterr().out
 
 
 def test_forward_runs_in_bf16_weights_stay_fp32():
-    model = wrap_cpu_bf16_model(tiny_fcn(), channels_last=True)
+    model = wrap_cpu_bf16_model(tiny_fcn(), channels_last=True,
+                                require_native=False)
     seen = []
     model.backbone.stem[0].register_forward_hook(
         lambda module, args, out: seen.append(out))
@@ -91,12 +97,13 @@ def test_forward_runs_in_bf16_weights_stay_fp32():
     weight = model.backbone.stem[0].weight
     assert weight.is_contiguous(memory_format=torch.channels_last)
     # without channels_last the layout stays NCHW
-    plain = wrap_cpu_bf16_model(tiny_fcn(), channels_last=False)
+    plain = wrap_cpu_bf16_model(tiny_fcn(), channels_last=False,
+                                require_native=False)
     assert plain.backbone.stem[0].weight.is_contiguous()
 
 
 def test_autocast_is_left_when_the_forward_raises():
-    model = wrap_cpu_bf16_model(tiny_fcn())
+    model = wrap_cpu_bf16_model(tiny_fcn(), require_native=False)
     with pytest.raises(Exception):
         model(img=torch.randn(1, 3, 8), img_metas=[{}], return_loss=False)
     assert not torch.is_autocast_enabled('cpu')
@@ -105,9 +112,10 @@ def test_autocast_is_left_when_the_forward_raises():
 def test_switch_only_applies_on_the_cpu():
     model = tiny_fcn()
     reference = copy.deepcopy(model)
-    cfg = mmcv.Config(dict(cpu_bf16=dict(channels_last=True)))
-    assert not apply_cpu_bf16(model, mmcv.Config(), 'cpu')
-    assert not apply_cpu_bf16(model, cfg, 'cuda')
+    cfg = mmcv.Config(
+        dict(cpu_bf16=dict(channels_last=True, require_native=False)))
+    assert apply_cpu_bf16(model, mmcv.Config(), 'cpu') is None
+    assert apply_cpu_bf16(model, cfg, 'cuda') is None
     data = batch(11)
     model.eval(), reference.eval()
     with torch.no_grad():
@@ -116,7 +124,75 @@ def test_switch_only_applies_on_the_cpu():
         # not wrapped: exactly the fp32 numbers
         assert all((a == b).all() for a, b in zip(model(**img),
                                                    reference(**img)))
-    assert apply_cpu_bf16(model, cfg, 'cpu')
+    assert apply_cpu_bf16(model, cfg, 'cpu') == 'bf16'
+
+
+def test_native_bf16_is_read_off_the_cpu_flags():
+    """AVX512-BF16 or AMX, as the kernel lists the CPU's flags."""
+    if not osp.exists('/proc/cpuinfo'):
+        pytest.skip('no /proc/cpuinfo')
+    flags = set()
+    for line in open('/proc/cpuinfo'):
+        if line.startswith('flags'):
+            flags |= set(line.split(':', 1)[1].split())
+    assert cpu_has_native_bf16() == bool(flags & {'avx512_bf16', 'amx_tile'})
+
+
+@pytest.fixture
+def emulated_bf16(monkeypatch):
+    """A CPU without bf16 arithmetic, whatever this one has."""
+    monkeypatch.setattr(precision, 'cpu_has_native_bf16', lambda: False)
+
+
+def test_without_native_bf16_the_model_stays_fp32(emulated_bf16):
+    reference = tiny_fcn()
+    model = copy.deepcopy(reference)
+    cfg = mmcv.Config(dict(cpu_bf16=dict(channels_last=True)))
+    with pytest.warns(EmulatedBf16Warning, match='require_native=False'):
+        assert apply_cpu_bf16(model, cfg, 'cpu') == 'fp32'
+    seen = []
+    model.backbone.stem[0].register_forward_hook(
+        lambda module, args, out: seen.append(out))
+    data = batch(11)
+    losses, expected = (
+        torch.manual_seed(0) and segmentor(**data)  # the same dropout
+        for segmentor in (model, reference))
+    assert seen[0].dtype == torch.float32
+    # channels-last still applies: it is faster in fp32 too
+    assert seen[0].is_contiguous(memory_format=torch.channels_last)
+    for key, value in expected.items():
+        torch.testing.assert_close(losses[key], value, rtol=1e-5, atol=1e-6)
+    # require_native=False runs bf16 anyway, without the warning
+    forced = mmcv.Config(
+        dict(cpu_bf16=dict(channels_last=True, require_native=False)))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', EmulatedBf16Warning)
+        assert apply_cpu_bf16(tiny_fcn(), forced, 'cpu') == 'bf16'
+
+
+def test_train_tool_logs_the_fp32_fallback(emulated_bf16, street_data,
+                                           tmp_path, caplog):
+    load_tool('train').main([
+        CFG, '--work-dir', str(tmp_path), '--cfg-options',
+        'cpu_bf16.channels_last=True', 'runner.max_iters=1',
+        'checkpoint_config.interval=1', *data_options(street_data)
+    ])
+    warned = [record for record in caplog.records
+              if 'no bf16 arithmetic on this CPU, training in fp32' in
+              record.getMessage()]
+    assert [record.levelname for record in warned] == ['WARNING']
+    assert not any('CPU bf16 autocast' in record.getMessage()
+                   for record in caplog.records)
+
+
+def test_misspelt_cpu_bf16_key_is_an_error():
+    cfg = mmcv.Config.fromfile(CFG)
+    cfg.cpu_bf16 = dict(channels_last=True, require_nativ=False)
+    with pytest.raises(ConfigKeyError,
+                       match="cpu_bf16.require_nativ .*'require_native'"):
+        check_train_config(cfg)
+    with pytest.raises(ConfigKeyError, match='cpu_bf16.require_nativ'):
+        check_test_config(cfg)
 
 
 def test_gss_tokens_identical_under_bf16():
@@ -126,7 +202,8 @@ def test_gss_tokens_identical_under_bf16():
     cfg.model.decode_head.tokenizer.checkpoint = None
     torch.manual_seed(0)
     model = build_segmentor(cfg.model)
-    wrapped = wrap_cpu_bf16_model(copy.deepcopy(model), channels_last=True)
+    wrapped = wrap_cpu_bf16_model(copy.deepcopy(model), channels_last=True,
+                                  require_native=False)
     head = model.decode_head
     gt = batch(head.num_classes)['gt_semantic_seg'].clamp(
         max=head.num_classes - 1)
@@ -168,7 +245,7 @@ def test_fp32_depthwise_trains_depthwise_convs_in_fp32(channels_last):
     reference = DepthwiseBlock()
     wrapped = wrap_cpu_bf16_model(copy.deepcopy(reference),
                                   channels_last=channels_last,
-                                  fp32_depthwise=True)
+                                  fp32_depthwise=True, require_native=False)
     # a copy of a wrapped model runs its own layers (bench_precision and
     # EMA-style hooks copy models)
     block = copy.deepcopy(wrapped)
@@ -202,7 +279,8 @@ def test_fp32_depthwise_trains_depthwise_convs_in_fp32(channels_last):
 
 
 def test_fp32_depthwise_leaves_autocast_when_the_forward_raises():
-    block = wrap_cpu_bf16_model(DepthwiseBlock(), fp32_depthwise=True)
+    block = wrap_cpu_bf16_model(DepthwiseBlock(), fp32_depthwise=True,
+                                require_native=False)
     # the depthwise conv raises inside its fp32 region (5 channels, not 16)
     wrong = torch.randn(1, 5, 8, 8, requires_grad=True)
     with torch.autocast('cpu', dtype=torch.bfloat16):
