@@ -18,7 +18,8 @@ Both are timed alone (the loss on B·h·w = 16,384 cells of random logits
 and of the trained model's logits, if ``work_dirs/<config>/latest.pth``
 exists; the encoder on CamVid train labels) and in the full training step
 of the config at its initial weights (forward, loss, backward under the
-config's ``cpu_bf16``), interleaved in one process so that machine noise
+config's ``cpu_bf16``, so fp32 on a CPU without bf16 arithmetic),
+interleaved in one process so that machine noise
 hits all variants alike::
 
     python benchmarks/bench_token_loss.py \
@@ -44,7 +45,7 @@ import torch  # noqa: E402
 from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmseg.models import build_loss, build_segmentor  # noqa: E402
 
-from gss.apis import wrap_cpu_bf16_model  # noqa: E402
+from gss.apis import apply_cpu_bf16  # noqa: E402
 from gss.models.losses import token_cross_entropy  # noqa: E402
 from gss.utils import load_checkpoint  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
@@ -196,7 +197,7 @@ def step_row(cfg, images, labels, repeats):
     model = revert_sync_batchnorm(build_segmentor(copy.deepcopy(
         cfg.model))).train()
     model.init_weights()
-    wrap_cpu_bf16_model(model, **cfg.get('cpu_bf16', {}))
+    apply_cpu_bf16(model, cfg, 'cpu')  # as tools/train.py, on this CPU
     head = model.decode_head
     distinct_encode = head.tokenizer.encode  # the bound method
     variants = {
