@@ -185,6 +185,17 @@ def test_train_tool_logs_the_fp32_fallback(emulated_bf16, street_data,
                    for record in caplog.records)
 
 
+def test_test_tool_warns_of_the_fp32_fallback(emulated_bf16, trained,
+                                              street_data, tmp_path, capsys):
+    with pytest.warns(EmulatedBf16Warning, match='stays fp32'):
+        load_tool('test').main([
+            CFG, osp.join(trained, 'latest.pth'), '--eval', 'mIoU',
+            '--work-dir', str(tmp_path), '--cfg-options',
+            'cpu_bf16.channels_last=True', *data_options(street_data)
+        ])
+    assert 'mIoU' in capsys.readouterr().out
+
+
 def test_misspelt_cpu_bf16_key_is_an_error():
     cfg = mmcv.Config.fromfile(CFG)
     cfg.cpu_bf16 = dict(channels_last=True, require_nativ=False)
