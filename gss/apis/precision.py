@@ -15,10 +15,11 @@ one to use there.
 
 bf16 pays only on CPUs with bf16 arithmetic (AVX512-BF16 or AMX: Intel
 Xeon from Cooper Lake / Sapphire Rapids, AMD EPYC from Zen 4). Elsewhere
-oneDNN and the matmul kernels emulate it, several times slower than fp32
-(7x for a 3x3 convolution, over 100x for a matmul on an AVX2 EPYC), so
-there the switch keeps fp32 (channels-last stays, it is faster in fp32
-too) and warns, unless ``require_native=False``.
+oneDNN and the matmul kernels emulate it, far slower than fp32 (on an
+AVX2 EPYC 13x for a channels-last 3x3 convolution, 160x for a matmul:
+``benchmarks/results/bench_cpu_kernels_avx2.json``), so there the switch
+keeps fp32 (channels-last stays, it is faster in fp32 too) and warns,
+unless ``require_native=False``.
 """
 import types
 import warnings
