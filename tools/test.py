@@ -19,7 +19,8 @@ What GSS changes:
   trusted files; the config is checked (``check_test_config``);
 * ``--aug-test`` is an error, not a silent no-op, when the test pipeline
   has no MultiScaleFlipAug (:func:`enable_aug_test`);
-* CPU testing: gloo without CUDA, SyncBN reverted, ``cpu_bf16`` autocast,
+* CPU testing: gloo without CUDA, SyncBN reverted, ``cpu_bf16`` autocast
+  (fp32 where the CPU has no bf16 arithmetic),
   ``cpu_retain_memory``;
   ``compile = dict(...)`` (``torch.compile``, :func:`gss.apis.apply_compile`);
   multi-process results collected through a shared folder on the CPU;
