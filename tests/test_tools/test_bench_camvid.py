@@ -8,6 +8,7 @@ import torch
 from mmcv import Config
 from mmseg.models import build_segmentor
 
+from gss.apis import cpu_has_native_bf16
 from tests.conftest import ROOT, load_script
 
 COMMITTED = osp.join(ROOT, 'benchmarks', 'results', 'camvid_short.json')
@@ -288,9 +289,16 @@ def test_scores_every_kind_of_run_in_the_suite(bench, street_data, tmp_path,
     out = tmp_path / 'table.json'
     bench.main(['--work-dirs', str(work_dirs), '--data', street_data,
                 '--timing-images', '1', '--out', str(out)])
-    runs = {run['config']: run for run in json.load(open(out))['runs']}
+    written = json.load(open(out))
+    runs = {run['config']: run for run in written['runs']}
     assert sorted(runs) == sorted(bench.config_path(name)
                                   for name in suite[:-1])
+    # each run in what tools/test.py would run it in on this CPU
+    assert written['native_bf16'] == cpu_has_native_bf16()
+    for config, run in runs.items():
+        asks_bf16 = 'cpu_bf16' in Config.fromfile(osp.join(ROOT, config))
+        assert run['precision'] == (
+            'bf16' if asks_bf16 and cpu_has_native_bf16() else 'fp32')
     assert ('latest.pth is at iteration 1000 of 2000 (unfinished)'
             in capsys.readouterr().out)
     for config, run in runs.items():
