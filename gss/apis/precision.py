@@ -103,7 +103,7 @@ def cpu_has_native_bf16():
         torch.cpu._is_amx_tile_supported()
 
 
-def runs_bf16(require_native=True):
+def bf16_applies(require_native=True):
     """Whether :func:`wrap_cpu_bf16_model` with this ``require_native``
     turns bf16 autocast on here."""
     return not require_native or cpu_has_native_bf16()
@@ -153,7 +153,7 @@ def wrap_cpu_bf16_model(model, channels_last=True, fp32_depthwise=False,
     Returns:
         nn.Module: ``model`` itself, wrapped in place.
     """
-    if not runs_bf16(require_native):
+    if not bf16_applies(require_native):
         warnings.warn(
             'cpu_bf16: this CPU has no bf16 arithmetic (AVX512-BF16 or '
             'AMX), where bf16 runs several times slower than fp32; the '
@@ -194,5 +194,5 @@ def apply_cpu_bf16(model, cfg, device):
     if bf16_cfg is None or device != 'cpu':
         return None
     wrap_cpu_bf16_model(model, **bf16_cfg)
-    return 'bf16' if runs_bf16(bf16_cfg.get('require_native', True)) \
+    return 'bf16' if bf16_applies(bf16_cfg.get('require_native', True)) \
         else 'fp32'
