@@ -139,7 +139,10 @@ def _common_problems(cfg):
     read."""
     problems = []
     bf16_cfg = cfg.get('cpu_bf16')
-    if bf16_cfg:
+    if bf16_cfg is not None and not isinstance(bf16_cfg, dict):
+        problems.append(f'cpu_bf16 = {bf16_cfg!r}: it takes a dict of '
+                        'options, e.g. cpu_bf16 = dict(channels_last=True)')
+    elif bf16_cfg:
         problems += _unknown(
             'cpu_bf16.', bf16_cfg,
             set(inspect.signature(wrap_cpu_bf16_model).parameters) -

@@ -204,6 +204,10 @@ def test_misspelt_cpu_bf16_key_is_an_error():
         check_train_config(cfg)
     with pytest.raises(ConfigKeyError, match='cpu_bf16.require_nativ'):
         check_test_config(cfg)
+    cfg.cpu_bf16 = True
+    with pytest.raises(ConfigKeyError,
+                       match=r'cpu_bf16 = True: it takes a dict of options'):
+        check_train_config(cfg)
 
 
 def test_gss_tokens_identical_under_bf16():
