@@ -362,6 +362,16 @@ def summarise(times, upernet=None):
     return summary
 
 
+def table_cell(row, key, width, unit=''):
+    """``row[key]`` right-aligned in ``width`` characters: seconds with 3
+    decimals, ratios (``unit`` 'x') with 2; '–' where ``--phases`` left
+    it untimed."""
+    if key not in row:
+        return f'{"–":>{width}s}'
+    decimals = 2 if unit else 3
+    return f'{row[key]:{width - len(unit)}.{decimals}f}{unit}'
+
+
 def profile(config, names, phases=PHASES, rows=15):
     """Print the operators each phase of ``config`` spends time in, per
     variant of ``names`` (this process's malloc; ``cpu_retain_memory``
@@ -433,18 +443,17 @@ def main():
     print(f'{"model":9s} {"precision":55s} {"train s":>8s} {"speed-up":>8s} '
           f'{"infer s":>8s} {"speed-up":>8s} {"×UPerNet":>8s} '
           f'{"×UPerNet fp32":>13s}')
-    nan = float('nan')
     for res in results.values():
         for name in res['train'] or res['inference']:
             train = res['train'].get(name, {})
             infer = res['inference'].get(name, {})
             print(f'{res["model"]:9s} {name:55s} '
-                  f'{train.get("seconds", nan):8.3f} '
-                  f'{train.get("speedup", nan):7.2f}x '
-                  f'{infer.get("seconds", nan):8.3f} '
-                  f'{infer.get("speedup", nan):7.2f}x '
-                  f'{infer.get("x_upernet", nan):7.2f}x '
-                  f'{infer.get("x_upernet_fp32", nan):12.2f}x')
+                  f'{table_cell(train, "seconds", 8)} '
+                  f'{table_cell(train, "speedup", 8, "x")} '
+                  f'{table_cell(infer, "seconds", 8)} '
+                  f'{table_cell(infer, "speedup", 8, "x")} '
+                  f'{table_cell(infer, "x_upernet", 8, "x")} '
+                  f'{table_cell(infer, "x_upernet_fp32", 13, "x")}')
     write_results(args.out, models=results, frame=list(FRAME),
                   phases=list(args.phases), repeats=args.repeats,
                   clock=args.clock)

@@ -69,3 +69,10 @@ def test_each_variant_computes_in_its_precision_on_any_cpu(
     tolerance = 1e-5 if dtype == torch.float32 else 0.05
     torch.testing.assert_close(model(x).float(), reference(x),
                                rtol=tolerance, atol=tolerance)
+
+
+def test_table_cells_mark_what_was_not_timed():
+    from benchmarks.bench_precision import table_cell
+    assert table_cell({'seconds': 0.5}, 'seconds', 8) == '   0.500'
+    assert table_cell({'speedup': 2.0349}, 'speedup', 8, 'x') == '   2.03x'
+    assert table_cell({}, 'speedup', 8, 'x') == '       –'
