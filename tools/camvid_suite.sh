@@ -11,7 +11,8 @@
 # (benchmarks/bench_camvid.py → benchmarks/results/camvid.json) and the
 # validation curves (benchmarks/plot_camvid_curves.py →
 # figures/camvid_val_curves.png). On a machine with a GPU the same configs
-# train and test there (their cpu_bf16 key applies on the CPU only).
+# train and test there (their cpu_bf16 key applies on the CPU only; on a
+# CPU without bf16 arithmetic, AVX2 only, they run in fp32 + channels-last).
 # Needs the optional requirements (requirements/optional.txt) for the
 # ImageNet EfficientNet-Lite0 weights.
 set -euo pipefail
