@@ -85,7 +85,8 @@ def export_local_rank(args):
 def load_config(args):
     """The config of ``args.config`` with ``--cfg-options`` merged.
 
-    With ``--unsafe-load`` it also allows full unpickling of checkpoints
+    An option whose value has another type than the config's default (a
+    string for an integer) is an error (``check_option_types``). With ``--unsafe-load`` it also allows full unpickling of checkpoints
     for the rest of the process (``GSS_UNSAFE_LOAD=1``), before anything
     is loaded.
 
@@ -99,10 +100,12 @@ def load_config(args):
     from mmcv.utils import Config
 
     from gss.utils import UNSAFE_ENV
+    from gss.utils.config_check import check_option_types
     if getattr(args, 'unsafe_load', False):
         os.environ[UNSAFE_ENV] = '1'
     cfg = Config.fromfile(args.config)
     if getattr(args, 'cfg_options', None) is not None:
+        check_option_types(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     return cfg
 

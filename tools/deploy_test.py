@@ -9,7 +9,10 @@ The graph (from ``tools/pytorch2onnx.py``) replaces backbone and heads of an
 ``EncoderDecoder``; whole or sliding-window inference, flipping and
 rescaling follow the config's ``test_cfg`` as in ``tools/test.py``. Sliding
 windows and multi-scale tests need a graph exported with
-``--dynamic-export`` (or at the crop size).
+``--dynamic-export`` (or at the crop size). A graph exported from another
+config (classes, palette, normalisation, segmentor or head type, as
+recorded in its metadata) is refused, as is a test size a static graph
+does not take.
 """
 import argparse
 import json
@@ -79,6 +82,8 @@ def main(argv=None):
         persistent_workers=False)
 
     model = build_onnx_segmentor(args.model, cfg)
+    for note in model.identity_notes:
+        print(f'[gss] {note}')
     model.CLASSES = dataset.CLASSES
     model.PALETTE = dataset.PALETTE
     results = single_gpu_test(

@@ -12,7 +12,9 @@ X⁻¹ included; a stage-I ``MaskigeAutoencoder`` maps label maps
 (B, 1, H, W) to class probabilities. The checkpoint must fit the config
 (strict loading). ``--verify`` runs ONNX Runtime against PyTorch on
 ``--input-img`` (else a fixed random input) and exits with status 1 if
-more than ``--max-label-diff`` of the pixels get another class.
+more than ``--max-label-diff`` of the pixels get another class. The graph's
+metadata records the config's identity (``gss.deploy.graph_identity``),
+which ``tools/deploy_test.py`` checks.
 
 Needs onnx and onnxruntime: ``pip install -r requirements/deploy.txt``.
 """
@@ -64,7 +66,7 @@ import gss  # noqa: E402,F401  (mmcv compatibility + registries, first)
 
 from gss.deploy import (build_model, compare_outputs,  # noqa: E402
                         example_input, export_onnx, export_wrapper,
-                        inference_session, load_input)
+                        inference_session, load_input, write_identity)
 from gss.deploy.onnx import DEFAULT_OPSET  # noqa: E402
 
 
@@ -87,6 +89,8 @@ def main(argv=None):
     export_onnx(wrapper, args.output_file, shape,
                 dynamic=args.dynamic_export,
                 opset_version=args.opset_version or DEFAULT_OPSET)
+    # deploy_test refuses the graph with a config other than this one.
+    write_identity(args.output_file, cfg)
     kind = 'dynamic' if args.dynamic_export else 'static'
     print(f'Exported {type(model).__name__} ({wrapper.input_kind} input '
           f'{shape[0]}x{shape[1]}, {kind} shape) to {args.output_file}')

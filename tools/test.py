@@ -143,6 +143,7 @@ from mmseg.utils import build_dp, get_device, setup_multi_processes  # noqa: E40
 
 from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
                       apply_cpu_retain_memory, build_ddp, init_dist)
+from gss.datasets import check_not_empty  # noqa: E402
 from gss.utils import load_checkpoint  # noqa: E402
 from gss.utils.config_check import check_test_config  # noqa: E402
 
@@ -193,6 +194,7 @@ def main(argv=None):
                              f'eval_single_scale{suffix}_{timestamp}.json')
 
     dataset = build_dataset(cfg.data.test)
+    check_not_empty(dataset)
     loader_cfg = dict(
         num_gpus=len(cfg.gpu_ids),
         dist=distributed,

@@ -29,6 +29,8 @@ What GSS changes:
   the console shows progress and results, the log file everything
   (``quiet_console``); ``setup_multi_processes`` runs after the log file's
   logger is made, so its lines go there;
+* one training per work dir (:func:`gss.apis.lock_work_dir`, which also
+  removes the partial checkpoint files of a killed run);
 * ``--unsafe-load`` for trusted checkpoints that need full unpickling, and
   a one-line error for missing pretrained weights;
 * dropped: the deprecated ``--gpus`` and ``--options`` and the ``mpi``
@@ -111,7 +113,8 @@ from mmseg.utils import (collect_env, get_device, get_root_logger,  # noqa: E402
                          setup_multi_processes)
 
 from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
-                      apply_cpu_retain_memory, init_dist)
+                      apply_cpu_retain_memory, init_dist, lock_work_dir)
+from gss.datasets import check_not_empty  # noqa: E402
 from gss.utils import WeightsDownloadError  # noqa: E402
 from gss.utils.config_check import check_train_config  # noqa: E402
 
@@ -176,6 +179,8 @@ def main(argv=None):
         cfg.gpu_ids = range(world_size)
 
     mmcv.mkdir_or_exist(osp.abspath(cfg.work_dir))
+    # Before anything is written there; held until the process ends.
+    stale = lock_work_dir(cfg.work_dir) if get_dist_info()[0] == 0 else []
     cfg.dump(osp.join(cfg.work_dir, osp.basename(args.config)))
     timestamp = time.strftime('%Y%m%d_%H%M%S', time.localtime())
     log_file = osp.join(cfg.work_dir, f'{timestamp}.log')
@@ -184,6 +189,9 @@ def main(argv=None):
     # After the logger, unlike mmseg's train.py: its first call would make
     # mmseg's root logger without the log file (mmcv sets a logger up once).
     setup_multi_processes(cfg)
+    if stale:
+        logger.info(f'removed {len(stale)} partial checkpoint file(s) of an '
+                    f'interrupted run: {stale}')
 
     meta = dict()
     env_info = '\n'.join(f'{k}: {v}' for k, v in collect_env().items())
@@ -234,6 +242,7 @@ def main(argv=None):
     model.train()
 
     datasets = [build_dataset(cfg.data.train)]
+    check_not_empty(datasets[0], 'train')
     if len(cfg.workflow) == 2:
         val_dataset = copy.deepcopy(cfg.data.val)
         val_dataset.pipeline = cfg.data.train.pipeline

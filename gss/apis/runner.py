@@ -9,7 +9,9 @@ import torch
 from mmcv.runner import RUNNERS, IterBasedRunner, save_checkpoint
 from torch.utils.data import BatchSampler, RandomSampler, Sampler
 
-from ..utils.checkpoint import atomic_path, load_checkpoint
+from ..utils.checkpoint import (CheckpointMismatchError, atomic_path,
+                                load_checkpoint)
+from .work_dir import holds_work_dir, lock_work_dir, unlock_work_dir
 
 
 def derive_seed(*keys):
@@ -158,14 +160,19 @@ class SafeIterBasedRunner(IterBasedRunner):
       and torch RNG states (dropout, drop path...). Hooks that run after
       the checkpoint in the same iteration (evaluation) do not change the
       random streams training continues with.
+    * One training per work dir (:func:`gss.apis.work_dir.lock_work_dir`;
+      the partial checkpoint files of a killed run are removed).
     * Checkpoints are written to a temporary file and renamed into place
       (:func:`gss.utils.checkpoint.atomic_path`), so a crash or kill during
       ``torch.save`` never leaves a truncated ``iter_N.pth`` or a ``latest.pth`` pointing at one (``--auto-resume``
       would otherwise pick it up and fail).
     * ``load_from`` logs one line about what did not load (see
-      :meth:`load_checkpoint`).
-    * ``resume`` maps tensors to the CPU when CUDA is absent (mmcv's default
-      maps to the current CUDA device and fails on CPU-only machines).
+      :meth:`load_checkpoint`); one that loads nothing is an error.
+    * ``resume`` loads the model strictly (a checkpoint of another model is
+      an error, not a random model that trains on from "iter N"), refuses
+      files without the iteration a training checkpoint records, and maps
+      tensors to the CPU when CUDA is absent (mmcv's default maps to the
+      current CUDA device and fails on CPU-only machines).
     """
 
     def __init__(self, *args, **kwargs):
@@ -173,12 +180,30 @@ class SafeIterBasedRunner(IterBasedRunner):
         self._data_seed = None
         self._loaded_meta = None
         self._rng_at_checkpoint = None
+        self._resuming = False
 
     def run(self, data_loaders, workflow, max_iters=None, **kwargs):
-        for loader, (mode, _) in zip(data_loaders, workflow):
-            if mode == 'train':
-                self._seed_loader(loader)
-        super().run(data_loaders, workflow, max_iters, **kwargs)
+        locked_here = self._lock_work_dir()
+        try:
+            for loader, (mode, _) in zip(data_loaders, workflow):
+                if mode == 'train':
+                    self._seed_loader(loader)
+            super().run(data_loaders, workflow, max_iters, **kwargs)
+        finally:
+            if locked_here:
+                unlock_work_dir(self.work_dir)
+
+    def _lock_work_dir(self):
+        """Hold the work dir while training (rank 0, unless the process
+        holds it already, e.g. tools/train.py); True if taken here."""
+        if self.work_dir is None or self.rank != 0 or \
+                holds_work_dir(self.work_dir):
+            return False
+        removed = lock_work_dir(self.work_dir)
+        if removed:
+            self.logger.info(f'removed {len(removed)} partial checkpoint '
+                             f'file(s) of an interrupted run: {removed}')
+        return True
 
     def _seed_loader(self, loader):
         """Give a training loader a :class:`SeededEpochSampler`."""
@@ -249,18 +274,30 @@ class SafeIterBasedRunner(IterBasedRunner):
                         revise_keys=None):
         """``load_from`` / ``--load-from``: mmseg's partial semantics (an
         FT-W model starts from an FF checkpoint), but what did not load is
-        one log line, and the load hooks of GSS modules apply. Also used by
-        :meth:`resume`, which reads the meta it keeps."""
+        one log line, a checkpoint of which nothing fits is an error, and
+        the load hooks of GSS modules apply. Also used by :meth:`resume`,
+        which loads strictly and reads the meta it keeps."""
         checkpoint = load_checkpoint(self.model, filename, map_location,
-                                     strict, self.logger)
+                                     strict or self._resuming, self.logger)
         self._loaded_meta = checkpoint.get('meta') or {}
+        if self._resuming and not {'iter', 'epoch'} <= set(
+                self._loaded_meta):
+            raise CheckpointMismatchError(
+                f'cannot resume from {filename}: it records no training '
+                "iteration (meta['iter'], meta['epoch']), so it is not a "
+                'checkpoint tools/train.py wrote. To start a training from '
+                'its weights, use --load-from instead of --resume-from')
         return checkpoint
 
     def resume(self, checkpoint, resume_optimizer=True,
                map_location='default'):
         if map_location == 'default' and not torch.cuda.is_available():
             map_location = 'cpu'
-        super().resume(checkpoint, resume_optimizer, map_location)
+        self._resuming = True
+        try:
+            super().resume(checkpoint, resume_optimizer, map_location)
+        finally:
+            self._resuming = False
         state = self._loaded_meta.get('resume_state')
         if state is None:
             warnings.warn(

@@ -1,5 +1,6 @@
 """Patches of mmsegmentation 0.30 (see :mod:`gss.compat`)."""
 import functools
+import os.path as osp
 import sys
 
 import numpy as np
@@ -148,3 +149,43 @@ def use_fast_simple_test_argmax():
 
     from ..models.segmentors.fast_simple_test import simple_test
     EncoderDecoder.simple_test = simple_test
+
+
+def _image_loading_checked():
+    from mmseg.datasets.pipelines import LoadImageFromFile
+    return getattr(LoadImageFromFile.__call__, '__gss_patched__', False)
+
+
+def _checked_image_loading(call):
+
+    @functools.wraps(call)
+    def wrapper(self, results):
+        from ..datasets.file_checks import check_image, unreadable
+        filename = results['img_info']['filename']
+        if results.get('img_prefix') is not None:
+            filename = osp.join(results['img_prefix'], filename)
+        try:
+            results = call(self, results)
+        except AttributeError:  # mmseg reads .shape of OpenCV's None
+            raise unreadable(filename, 'image') from None
+        except (OSError, ValueError) as err:  # Pillow, missing files
+            raise unreadable(filename, 'image', err) from err
+        check_image(results['img'], filename)
+        return results
+
+    wrapper.__gss_patched__ = True
+    return wrapper
+
+
+@compat_patch('mmseg 0.30 LoadImageFromFile (corrupt files)',
+              is_applied=_image_loading_checked)
+def check_loaded_images():
+    """Make mmseg's ``LoadImageFromFile`` refuse an image file that does not
+    decode, or an image under 2×2 pixels, with an error naming the file
+    (:mod:`gss.datasets.file_checks`). mmseg 0.30 hands OpenCV's ``None``
+    for a corrupt file on and fails with ``'NoneType' object has no
+    attribute 'shape'``, naming no file."""
+    from mmseg.datasets.pipelines import LoadImageFromFile
+    if not _image_loading_checked():
+        LoadImageFromFile.__call__ = _checked_image_loading(
+            LoadImageFromFile.__call__)

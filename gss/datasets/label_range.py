@@ -13,7 +13,9 @@ from the file that holds them.
 record the dataset's valid range in ``results['label_range']`` and
 ``LoadAnnotations`` check each map it loads against it with
 :func:`check_label_range`, so every dataset (GSS's and mmseg's own) stops
-at the first bad file with its name, the offending ids and the fix.
+at the first bad file with its name, the offending ids and the fix. The
+same step refuses a label file that does not decode or whose size differs
+from its image's (:mod:`gss.datasets.file_checks`).
 """
 import functools
 import os.path as osp
@@ -21,6 +23,8 @@ import os.path as osp
 import numpy as np
 from mmseg.datasets import CustomDataset
 from mmseg.datasets.pipelines import LoadAnnotations
+
+from .file_checks import check_label_size, unreadable
 
 
 class LabelRangeError(ValueError):
@@ -94,7 +98,14 @@ def _check_loaded_labels(call):
 
     @functools.wraps(call)
     def wrapper(self, results):
-        results = call(self, results)
+        filename = results['ann_info']['seg_map']
+        if results.get('seg_prefix') is not None:
+            filename = osp.join(results['seg_prefix'], filename)
+        try:
+            results = call(self, results)
+        except (OSError, ValueError) as err:  # Pillow names no file
+            raise unreadable(filename, 'label map', err) from err
+        check_label_size(results['gt_semantic_seg'], results, filename)
         label_range = results.get('label_range')
         if label_range is not None:
             # Only evaluation loads ground truth without 'img_info'
@@ -103,9 +114,6 @@ def _check_loaded_labels(call):
             reduce_later = 'img_info' not in results and \
                 label_range['reduce_zero_label'] and \
                 not self.reduce_zero_label
-            filename = results['ann_info']['seg_map']
-            if results.get('seg_prefix') is not None:
-                filename = osp.join(results['seg_prefix'], filename)
             check_label_range(
                 results['gt_semantic_seg'],
                 label_range['num_classes'],

@@ -14,6 +14,8 @@ inference, flipping and rescaling apply to it unchanged
 
 onnx and onnxruntime are an optional extra (``requirements/deploy.txt``).
 """
+import hashlib
+import json
 import warnings
 
 import mmcv
@@ -38,6 +40,114 @@ INPUT_NAME = 'input'
 OUTPUT_NAME = 'output'
 #: Opset of the exported graphs (ONNX Runtime 1.16+ runs it).
 DEFAULT_OPSET = 17
+#: Prefix of the metadata keys that record a graph's config identity.
+META_PREFIX = 'gss.'
+
+
+class DeployMismatchError(ValueError):
+    """An ONNX graph does not fit the config or the input it is run with."""
+
+
+def _digest(value):
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def graph_identity(cfg):
+    """What a graph exported from ``cfg`` must agree with at test time.
+
+    Args:
+        cfg (mmcv.Config): The model's config.
+
+    Returns:
+        dict[str, str]: ``segmentor`` and ``decode_head`` types,
+        ``num_classes``, ``palette`` (a hash of the maskige palette of a
+        GSS model, else ``'none'``), ``img_norm`` (a hash of the test
+        pipeline's ``Normalize``) and ``test_mode``.
+    """
+    model = cfg.model
+    head = model.get('decode_head') or {}
+    head = head[-1] if isinstance(head, (list, tuple)) else head
+    palette = head.get('palette', model.get('palette'))
+    norm = [step for step in _steps(cfg.data.test.pipeline)
+            if step.get('type') == 'Normalize']
+    test_cfg = model.get('test_cfg') or cfg.get('test_cfg') or {}
+    return {
+        'segmentor': model.type,
+        'decode_head': str(head.get('type')),
+        'num_classes': str(head.get('num_classes',
+                                    model.get('num_classes'))),
+        'palette': 'none' if palette is None else _digest(palette),
+        'img_norm': _digest(norm),
+        'test_mode': str(test_cfg.get('mode', 'whole')),
+    }
+
+
+def _steps(pipeline):
+    """The steps of a pipeline, those inside ``transforms`` included."""
+    for step in pipeline:
+        yield step
+        yield from _steps(step.get('transforms', []))
+
+
+def write_identity(onnx_file, cfg):
+    """Record :func:`graph_identity` in ``onnx_file``'s metadata.
+
+    Args:
+        onnx_file (str): An exported graph; rewritten in place.
+        cfg (mmcv.Config): The config it was exported from.
+    """
+    import onnx
+    graph = onnx.load(onnx_file)
+    for key, value in graph_identity(cfg).items():
+        entry = graph.metadata_props.add()
+        entry.key, entry.value = META_PREFIX + key, value
+    onnx.save(graph, onnx_file)
+
+
+def check_identity(session, cfg, onnx_file):
+    """Refuse a graph exported from a config other than ``cfg``.
+
+    Args:
+        session (onnxruntime.InferenceSession): The graph's session.
+        cfg (mmcv.Config): The config it is tested with.
+        onnx_file (str): For the messages.
+
+    Returns:
+        list[str]: Notes: the graph records no identity (exported by an
+        older GSS or another tool), or a test mode other than the
+        config's (a dynamic graph runs in either mode).
+
+    Raises:
+        DeployMismatchError: Naming each setting that differs.
+    """
+    stored = {
+        k[len(META_PREFIX):]: v
+        for k, v in session.get_modelmeta().custom_metadata_map.items()
+        if k.startswith(META_PREFIX)
+    }
+    if not stored:
+        return [f'{onnx_file} records no config identity (exported by an '
+                'older tools/pytorch2onnx.py?): not checked against the '
+                'config']
+    expected = graph_identity(cfg)
+    notes = []
+    if stored.get('test_mode', expected['test_mode']) != \
+            expected['test_mode']:
+        notes.append(f"{onnx_file} was exported with test mode "
+                     f"{stored['test_mode']}, the config tests in "
+                     f"{expected['test_mode']}")
+    differ = [
+        f'{key} {stored[key]} (config: {value})'
+        for key, value in expected.items()
+        if key != 'test_mode' and key in stored and stored[key] != value
+    ]
+    if differ:
+        raise DeployMismatchError(
+            f'{onnx_file} was exported from another config: '
+            f'{"; ".join(differ)}. Test it with the config it was exported '
+            'from, or export this config again with tools/pytorch2onnx.py')
+    return notes
 
 
 def require_onnxruntime():
@@ -264,7 +374,19 @@ def inference_session(onnx_file):
 
 
 def run_session(session, inputs):
-    """Run a session on a tensor; return the output as a tensor."""
+    """Run a session on a tensor; return the output as a tensor.
+
+    Raises:
+        DeployMismatchError: The graph takes another fixed input shape.
+    """
+    dims = session.get_inputs()[0].shape
+    fixed = [(d, n) for d, n in zip(dims, inputs.shape) if isinstance(d, int)]
+    if len(dims) != inputs.dim() or any(d != n for d, n in fixed):
+        raise DeployMismatchError(
+            f'the ONNX graph takes inputs of shape {tuple(dims)} (exported '
+            f'without --dynamic-export), not {tuple(inputs.shape)}: export '
+            'it with --dynamic-export, or with --shape H W of the test '
+            "inputs (the crop size in 'slide' mode)")
     return torch.from_numpy(session.run(
         [OUTPUT_NAME], {INPUT_NAME: inputs.cpu().numpy()})[0])
 
@@ -303,10 +425,16 @@ class ONNXRuntimeSegmentor(EncoderDecoder):
     config's ``test_cfg``. Sliding windows need a graph exported with
     dynamic height and width, or at the crop size.
 
+    A graph whose recorded identity (:func:`graph_identity`) differs from
+    ``cfg``'s is refused (:func:`check_identity`).
+
     Args:
         onnx_file (str): Graph from :func:`export_onnx` (image input).
         cfg (mmcv.Config): The model's config (``test_cfg``,
             ``align_corners``, ``num_classes``).
+
+    Attributes:
+        identity_notes (list[str]): What :func:`check_identity` noted.
     """
 
     def __init__(self, onnx_file, cfg):
@@ -318,6 +446,7 @@ class ONNXRuntimeSegmentor(EncoderDecoder):
                 'stage-I (MaskigeAutoencoder) graphs take label maps; '
                 'deploy tests run image-input graphs')
         self.session = inference_session(onnx_file)
+        self.identity_notes = check_identity(self.session, cfg, onnx_file)
         head = cfg.model.decode_head
         head = head[-1] if isinstance(head, (list, tuple)) else head
         self.test_cfg = cfg.model.get('test_cfg') or cfg.get('test_cfg')

@@ -30,9 +30,11 @@ modules'. GSS modules apply it in their ``_load_from_state_dict`` with
 renames into place, so a kill never leaves a truncated checkpoint.
 """
 import contextlib
+import contextvars
 import os
 import os.path as osp
 import pickle
+import re
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -47,6 +49,36 @@ UNSAFE_ENV = 'GSS_UNSAFE_LOAD'
 
 class UnsafeCheckpointError(RuntimeError):
     """Raised when a checkpoint needs arbitrary unpickling to load."""
+
+
+class CheckpointFileError(RuntimeError):
+    """Raised when a checkpoint path is not a readable checkpoint file."""
+
+
+def _check_checkpoint_file(filename):
+    """Raise :class:`CheckpointFileError` unless ``filename`` is a
+    non-empty file."""
+    if osp.isdir(filename):
+        raise CheckpointFileError(
+            f'checkpoint {filename} is a directory, not a checkpoint file: '
+            'pass a .pth file in it (e.g. latest.pth or iter_N.pth)')
+    if not osp.exists(filename):
+        raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    if osp.getsize(filename) == 0:
+        raise CheckpointFileError(
+            f'checkpoint {filename} is empty (0 bytes), e.g. an interrupted '
+            'copy or download: copy or download it again')
+
+
+def _not_a_checkpoint(filename, err):
+    with open(filename, 'rb') as f:
+        head = f.read(16)
+    return CheckpointFileError(
+        f'{filename} is not a PyTorch checkpoint (it starts with {head!r}; '
+        'torch.load: '
+        f'{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else "-"}). '
+        'It may be truncated, or another kind of file: pass a .pth file '
+        'written by torch.save (tools/train.py writes iter_N.pth)')
 
 
 def _numpy_globals():
@@ -64,6 +96,12 @@ def _numpy_globals():
 #: Types an mmseg/mmcv checkpoint may legitimately contain besides tensors
 #: and builtin containers.
 SAFE_GLOBALS = _numpy_globals()
+
+
+#: What torch's weights-only unpickler says about bytes that are no pickle
+#: at all (as opposed to a pickle of objects outside the allow-list).
+_GARBAGE = re.compile('Unsupported operand|String is too long|unsupported '
+                      'persistent id')
 
 
 def unsafe_load_allowed():
@@ -89,18 +127,21 @@ def safe_load(filename, map_location='cpu', weights_only=None):
     """
     if isinstance(filename, str):
         filename = osp.expanduser(filename)
-        if not osp.isfile(filename):
-            raise FileNotFoundError(f'checkpoint {filename} does not exist')
+        _check_checkpoint_file(filename)
     if weights_only is None:
         weights_only = not unsafe_load_allowed()
-    if not weights_only:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=False)
     try:
+        if not weights_only:
+            return torch.load(filename, map_location=map_location,
+                              weights_only=False)
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location,
                               weights_only=True)
     except pickle.UnpicklingError as err:
+        if not weights_only or _GARBAGE.search(str(err)):
+            if isinstance(filename, str):
+                raise _not_a_checkpoint(filename, err) from err
+            raise
         raise UnsafeCheckpointError(
             f'refused to load {filename}: it contains Python objects outside '
             'the allow-list of safe checkpoint types (tensors, containers, '
@@ -109,6 +150,11 @@ def safe_load(filename, map_location='cpu', weights_only=None):
             f'{UNSAFE_ENV}=1), or convert it to a plain state dict once '
             '(e.g. tools/model_converters/dalle2gss.py for DALL-E files). '
             f'Details: {str(err).splitlines()[-1][:300]}') from err
+    except (EOFError, KeyError, ValueError, RuntimeError) as err:
+        # What torch.load raises for truncated zips, text and other files.
+        if not isinstance(filename, str):
+            raise
+        raise _not_a_checkpoint(filename, err) from err
 
 
 class KeyChange(NamedTuple):
@@ -281,6 +327,40 @@ class CheckpointMismatchError(RuntimeError):
     """Raised when a checkpoint does not fit the model it is loaded into."""
 
 
+#: Set while a load is meant to be partial (see :func:`partial_load`).
+_PARTIAL_LOAD = contextvars.ContextVar('gss_partial_load', default=False)
+
+
+@contextlib.contextmanager
+def partial_load():
+    """A context in which GSS segmentors load state dicts that do not fit.
+
+    GSS segmentors check every state dict loaded into them as a whole
+    (:class:`gss.models.segmentors.StrictLoadingMixin`), whoever loads it:
+    mmcv's ``load_checkpoint`` (non-strict by default, as mmseg's own
+    ``tools/test.py`` calls it) refuses a checkpoint of another model.
+    Loads that are partial on purpose run inside this context; the GSS
+    loaders that report instead of raising (``load_checkpoint(...,
+    strict=False)``, ``--load-from``, ``model.load_state_dict(...,
+    strict=False)``) enter it themselves.
+
+    Example::
+
+        with partial_load():
+            mmcv.runner.load_checkpoint(model, 'ff.pth')  # FF into FT-W
+    """
+    token = _PARTIAL_LOAD.set(True)
+    try:
+        yield
+    finally:
+        _PARTIAL_LOAD.reset(token)
+
+
+def partial_load_allowed():
+    """Whether the current load is inside :func:`partial_load`."""
+    return _PARTIAL_LOAD.get()
+
+
 #: Modules that only a GSS-FT-W head has (its learnable X⁻¹).
 _INVERSE_MODULES = ('decode_head.projection.',
                     'decode_head.post_transformer_block.',
@@ -326,7 +406,8 @@ def fit_state_dict(model, state_dict):
             if child is not None:
                 load(child, prefix + name + '.')
 
-    load(model)
+    with partial_load():  # reported to the caller, not refused
+        load(model)
     return missing, unexpected, errors
 
 
@@ -359,7 +440,13 @@ def _likely_cause(model_keys, missing, unexpected, errors):
             'classes)')
 
 
-def check_fit(model, missing, unexpected, errors, filename, limit=5):
+#: How to load part of a checkpoint on purpose, for the message of
+#: :func:`check_fit` where the tools' ``--allow-partial-load`` applies.
+PARTIAL_HINT = '--allow-partial-load (tools) or strict=False'
+
+
+def check_fit(model, missing, unexpected, errors, filename, limit=5,
+              partial_hint=PARTIAL_HINT):
     """Raise a :class:`CheckpointMismatchError` if anything did not fit.
 
     Args:
@@ -368,6 +455,7 @@ def check_fit(model, missing, unexpected, errors, filename, limit=5):
             :func:`fit_state_dict`.
         filename (str): The checkpoint, for the message.
         limit (int): Keys listed per kind.
+        partial_hint (str): How to load only what fits, for the message.
     """
     if not (missing or unexpected or errors):
         return
@@ -391,8 +479,7 @@ def check_fit(model, missing, unexpected, errors, filename, limit=5):
     raise CheckpointMismatchError(
         f'checkpoint {filename} does not fit the model: '
         f'{"; ".join(parts)}. Likely cause: {cause}. To load only what '
-        'fits, on purpose, pass --allow-partial-load (tools) or '
-        'strict=False.')
+        f'fits, on purpose, pass {partial_hint}.')
 
 
 def load_checkpoint(model, filename, map_location='cpu', strict=True,
@@ -406,7 +493,8 @@ def load_checkpoint(model, filename, map_location='cpu', strict=True,
         map_location (str): As in :func:`torch.load`.
         strict (bool): Raise :class:`CheckpointMismatchError` if a key is
             missing, unexpected or of another shape. False loads what fits
-            and logs one line about the rest.
+            and logs one line about the rest; a checkpoint of which no
+            tensor fits is an error either way.
         logger (logging.Logger, optional): Where the line goes.
 
     Returns:
@@ -418,7 +506,19 @@ def load_checkpoint(model, filename, map_location='cpu', strict=True,
     missing, unexpected, errors = fit_state_dict(model, state_dict)
     if strict:
         check_fit(model, missing, unexpected, errors, filename)
-    elif missing or unexpected or errors:
+        return checkpoint
+    if len(missing) + len(errors) >= len(model.state_dict()):
+        # Nothing to start from: training on would be training from scratch.
+        cause = _likely_cause(list(model.state_dict()), missing,
+                              unexpected, errors)
+        raise CheckpointMismatchError(
+            f'checkpoint {filename} loads none of the model\'s '
+            f'{len(model.state_dict())} tensors (its keys: '
+            f'{summarize_keys(list(state_dict))}): training would start '
+            f'from scratch. Likely cause: {cause}. Load a checkpoint of this '
+            'model or of one that shares its backbone or head, or leave '
+            'load_from out to train from scratch.')
+    if missing or unexpected or errors:
         print_log(
             f'{filename}: loaded {len(state_dict) - len(unexpected)} '
             f'tensors; not loaded: {summarize_keys(missing)} missing, '

@@ -155,10 +155,107 @@ def _common_problems(cfg):
     return problems
 
 
+def _top_level_problems(cfg):
+    """Top-level keys that are near misses of :data:`TOP_LEVEL_KEYS`."""
+    problems = []
+    for key in sorted(set(cfg.keys()) - set(TOP_LEVEL_KEYS)):
+        close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1,
+                                          cutoff=0.8)
+        if close:
+            problems.append(f"unknown top-level key {key} (did you mean "
+                            f"'{close[0]}'?)")
+    return problems
+
+
+#: Run lengths each runner type reads, which must be positive.
+RUN_LENGTHS = {'IterBasedRunner': 'max_iters', 'EpochBasedRunner':
+               'max_epochs'}
+
+
+def _value_problems(cfg):
+    """Settings under which a training would run but do nothing: a run
+    length or logging interval that is not a positive integer."""
+    problems = []
+    runner = cfg.get('runner') or {}
+    length = RUN_LENGTHS.get(runner.get('type'))
+    if length is not None and length in runner:
+        value = runner[length]
+        if isinstance(value, bool) or not isinstance(value, int) or \
+                value <= 0:
+            problems.append(
+                f'runner.{length} = {value!r}: a training needs a positive '
+                f'number of {length[4:]} (e.g. runner.{length}=80000); to '
+                'only evaluate a checkpoint, use tools/test.py')
+    interval = (cfg.get('log_config') or {}).get('interval')
+    if interval is not None and (isinstance(interval, bool) or
+                                 not isinstance(interval, int) or
+                                 interval <= 0):
+        problems.append(
+            f'log_config.interval = {interval!r}: the logger prints every '
+            'interval iterations and needs a positive integer (e.g. 50)')
+    return problems
+
+
+def _lookup(cfg, key):
+    """The value at the dotted ``key`` of ``cfg`` (list items by index),
+    or ``KeyError``."""
+    value = cfg
+    for part in key.split('.'):
+        if isinstance(value, (list, tuple)) and part.isdigit() and \
+                int(part) < len(value):
+            value = value[int(part)]
+        elif isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            raise KeyError(key)
+    return value
+
+
+def _type_name(value):
+    return {bool: 'true/false', int: 'an integer', float: 'a number'}[
+        type(value)]
+
+
+def check_option_types(cfg, options):
+    """Raise if a ``--cfg-options`` value cannot stand where it goes.
+
+    mmcv's ``DictAction`` turns what looks like a number into one and keeps
+    anything else a string, so ``runner.max_iters=8O`` or
+    ``optimizer.lr=1e-2,`` would reach the runner as a string or a list
+    and fail deep inside it, or silently compare wrongly. A value whose
+    config default is a boolean, an integer or a number must be one too
+    (an integer is fine for a number, ``None`` anywhere).
+
+    Args:
+        cfg (mmcv.Config): The config before the options are merged.
+        options (dict): Parsed ``--cfg-options``.
+
+    Raises:
+        ConfigKeyError: Naming each option, its value and what it needs.
+    """
+    problems = []
+    values = dict(cfg.items())  # mmcv's Config is no dict itself
+    for key, new in (options or {}).items():
+        try:
+            old = _lookup(values, key)
+        except KeyError:
+            continue  # a new key: check_*_config judges its name
+        if new is None or type(old) not in (bool, int, float):
+            continue
+        fits = type(new) is type(old) or (type(old) is float and
+                                          type(new) is int)
+        if not fits:
+            problems.append(
+                f'--cfg-options {key}={new!r}: {key} is {_type_name(old)} '
+                f'in the config ({old!r}); give one, e.g. {key}={old!r}')
+    _raise(problems)
+
+
 def check_train_config(cfg):
     """Raise if a training config has keys nothing reads.
 
-    Checks the top level (near misses of :data:`TOP_LEVEL_KEYS`),
+    Checks the top level (near misses of :data:`TOP_LEVEL_KEYS`), the run
+    length and logging interval (positive integers),
     ``checkpoint_config`` (the hook's and GSS's runner's
     ``save_checkpoint`` arguments), ``evaluation`` (mmseg's ``EvalHook``/``DistEvalHook`` and
     the val dataset's ``evaluate``), ``log_config`` and its hooks, and
@@ -171,13 +268,7 @@ def check_train_config(cfg):
     Raises:
         ConfigKeyError: Listing each unknown key and the closest known one.
     """
-    problems = []
-    for key in sorted(set(cfg.keys()) - set(TOP_LEVEL_KEYS)):
-        close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1,
-                                          cutoff=0.8)
-        if close:
-            problems.append(f"unknown top-level key {key} (did you mean "
-                            f"'{close[0]}'?)")
+    problems = _top_level_problems(cfg) + _value_problems(cfg)
 
     checkpoint_cfg = cfg.get('checkpoint_config')
     known = _hook_keys(checkpoint_cfg, 'CheckpointHook') \
@@ -206,8 +297,8 @@ def check_train_config(cfg):
 
 
 def check_test_config(cfg, eval_options=None):
-    """Raise if ``test_cfg``, ``cpu_bf16`` or the evaluation options have
-    unknown keys.
+    """Raise if the top level (near misses of :data:`TOP_LEVEL_KEYS`),
+    ``test_cfg``, ``cpu_bf16`` or the evaluation options have unknown keys.
 
     Args:
         cfg (mmcv.Config): The merged config.
@@ -217,7 +308,7 @@ def check_test_config(cfg, eval_options=None):
     Raises:
         ConfigKeyError: Listing each unknown key and the closest known one.
     """
-    problems = _common_problems(cfg)
+    problems = _top_level_problems(cfg) + _common_problems(cfg)
     if eval_options:
         known = _evaluate_keys(cfg.data.get('test'),
                                ('evaluate', 'format_results'))

@@ -1,14 +1,16 @@
 """Config handling of tools/train.py and tools/test.py: misspelt keys fail
 before anything runs; data.workers_per_gpu=0 trains."""
+import argparse
 import glob
 import os.path as osp
 
 import mmcv
 import pytest
+from mmcv import DictAction
 from mmseg.core import EvalHook
 
 from gss.utils.config_check import (ConfigKeyError, accepted_keys,
-                                    check_train_config)
+                                    check_option_types, check_train_config)
 from tests.conftest import ROOT, load_tool
 
 CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
@@ -156,3 +158,73 @@ def test_setup_multi_processes_is_called_with_the_config(
         assert [name for name, _ in calls] == ['get_root_logger',
                                                'setup_multi_processes']
         assert calls[0][1]['log_file'].startswith(str(tmp_path / 'work'))
+
+
+@pytest.mark.parametrize('option, message', [
+    ('test_cgf.mode=slide', "unknown top-level key test_cgf (did you mean "
+     "'test_cfg'?)"),
+    ('cpu_bf_16.channels_last=True', "unknown top-level key cpu_bf_16 (did "
+     "you mean 'cpu_bf16'?)"),
+])
+def test_test_tool_rejects_misspelt_top_level_keys(street_data, option,
+                                                   message):
+    """At 187fe31 tools/test.py tested in whole mode, or in fp32, rc 0."""
+    with pytest.raises(ConfigKeyError) as err:
+        load_tool('test').main([
+            CFG, '/nonexistent/checkpoint.pth', '--eval', 'mIoU',
+            '--cfg-options', option, *data_options(street_data)
+        ])
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize('option, message', [
+    ('runner.max_iters=0', 'runner.max_iters = 0: a training needs a '
+     'positive number of iters'),
+    ('runner.max_iters=-5', 'runner.max_iters = -5'),
+    ('log_config.interval=0', 'log_config.interval = 0: the logger prints '
+     'every interval iterations and needs a positive integer'),
+])
+def test_train_rejects_runs_that_would_do_nothing(street_data, tmp_path,
+                                                  option, message):
+    """At 187fe31: nothing trained (or nothing logged), exit code 0."""
+    work_dir = tmp_path / 'work'
+    with pytest.raises(ConfigKeyError) as err:
+        load_tool('train').main([
+            CFG, '--work-dir', str(work_dir), '--cfg-options', option,
+            *data_options(street_data)
+        ])
+    assert message in str(err.value)
+    assert not work_dir.exists()
+
+
+@pytest.mark.parametrize('option, message', [
+    ('runner.max_iters=8O', "--cfg-options runner.max_iters='8O': "
+     'runner.max_iters is an integer in the config (4); give one, e.g. '
+     'runner.max_iters=4'),
+    ('optimizer.lr=1e-3,', "--cfg-options optimizer.lr=['1e-3']: "
+     'optimizer.lr is a number in the config'),
+    ('data.train.pipeline.2.ratio_range=x', None),  # a tuple: not judged
+    ('data.persistent_workers=yes', 'data.persistent_workers is true/false'),
+])
+def test_wrongly_typed_cfg_options_are_refused(street_data, tmp_path,
+                                               option, message):
+    """At 187fe31: a string reached the runner and failed deep inside it
+    (or compared wrongly)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    options = parser.parse_args(['--cfg-options', option]).cfg_options
+    cfg = mmcv.Config.fromfile(CFG)
+    if message is None:
+        check_option_types(cfg, options)
+        return
+    with pytest.raises(ConfigKeyError) as err:
+        check_option_types(cfg, options)
+    assert message in str(err.value)
+    # The tools check before anything is built.
+    work_dir = tmp_path / 'work'
+    with pytest.raises(ConfigKeyError, match='--cfg-options'):
+        load_tool('train').main([
+            CFG, '--work-dir', str(work_dir), '--cfg-options', option,
+            *data_options(street_data)
+        ])
+    assert not work_dir.exists()

@@ -1,6 +1,7 @@
 """EncoderDecoder whose test path can return the predicted maskige, and
 whose ``show_result`` draws GSS panels."""
 import contextlib
+import warnings
 
 import mmcv
 import torch
@@ -9,6 +10,7 @@ from mmseg.models.segmentors import EncoderDecoder
 
 from ...utils import argmax
 from ...visualization import draw_panel, maskige_parts, maskige_to_image
+from .strict_loading import StrictLoadingMixin
 
 #: Channels the maskige adds to the class scores in the joint test path.
 MASKIGE_CHANNELS = 3
@@ -49,7 +51,7 @@ class SegResult(list):
 
 
 @SEGMENTORS.register_module()
-class GSSEncoderDecoder(EncoderDecoder):
+class GSSEncoderDecoder(StrictLoadingMixin, EncoderDecoder):
     """:class:`EncoderDecoder` that can return the maskige of its prediction
     and visualises GSS models as panels.
 
@@ -73,6 +75,9 @@ class GSSEncoderDecoder(EncoderDecoder):
     :meth:`set_show_dataset` (matched by ``img_meta['ori_filename']``);
     without it those columns show a placeholder. Other heads keep the
     plain ``EncoderDecoder`` overlay.
+
+    A state dict that does not fit the model is refused, whoever loads it
+    (:class:`StrictLoadingMixin`).
     """
 
     def __init__(self, *args, **kwargs):
@@ -220,7 +225,10 @@ class GSSEncoderDecoder(EncoderDecoder):
 
         The predicted maskige is the one ``result`` carries (a
         :class:`SegResult`), else that of this model's test path run on
-        ``img`` (:meth:`test_image`).
+        ``img`` (:meth:`test_image`, which needs the ``cfg`` that
+        ``init_segmentor`` sets); without either (mmseg's own
+        ``tools/test.py --show-dir``) mmseg's overlay is drawn, with a
+        warning.
 
         Args:
             img (str | np.ndarray): The image (BGR), as given to
@@ -248,6 +256,15 @@ class GSSEncoderDecoder(EncoderDecoder):
         Raises:
             ValueError: ``img`` and ``result`` differ in size.
         """
+        if panel and self.has_gss_head and not isinstance(
+                result, SegResult) and getattr(self, 'cfg', None) is None:
+            # mmseg's own tools/test.py: no maskige with the result, and no
+            # config (init_segmentor's model.cfg) to run the test path.
+            warnings.warn(
+                'show_result got no predicted maskige and the model has no '
+                'cfg to compute it: drawing mmseg\'s overlay. GSS\'s '
+                'tools/test.py --show-dir draws the GSS panels')
+            panel = False
         if not (panel and self.has_gss_head):
             return super().show_result(img, result, palette, win_name, show,
                                        wait_time, out_file, opacity)

@@ -10,13 +10,14 @@ from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
 from ...utils.checkpoint import upgrade_state_dict
 from .gss_encoder_decoder import flip_back
+from .strict_loading import StrictLoadingMixin
 
 #: The X⁻¹ variants :class:`MaskigeAutoencoder` can test with.
 TEST_SCORES = ('soft', 'one_hot', 'neighbourhood')
 
 
 @SEGMENTORS.register_module()
-class MaskigeAutoencoder(BaseSegmentor):
+class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
     """labels (─X→ maskige) ─encode→ tokens ─decode→ maskige′ ─X⁻¹→ classes.
 
     Training (stage I of the project's own VQ-VAE) minimises the
