@@ -507,7 +507,10 @@ def load_checkpoint(model, filename, map_location='cpu', strict=True,
     if strict:
         check_fit(model, missing, unexpected, errors, filename)
         return checkpoint
-    if len(missing) + len(errors) >= len(model.state_dict()):
+    # BN layers fill in a missing num_batches_tracked: it does not count.
+    fitted = [k for k in model.state_dict() if k not in missing
+              and not k.endswith('num_batches_tracked')]
+    if len(fitted) <= len(errors):
         # Nothing to start from: training on would be training from scratch.
         cause = _likely_cause(list(model.state_dict()), missing,
                               unexpected, errors)
@@ -520,7 +523,8 @@ def load_checkpoint(model, filename, map_location='cpu', strict=True,
             'load_from out to train from scratch.')
     if missing or unexpected or errors:
         print_log(
-            f'{filename}: loaded {len(state_dict) - len(unexpected)} '
+            f'{filename}: loaded '
+            f'{len(state_dict) - len(unexpected) - len(errors)} '
             f'tensors; not loaded: {summarize_keys(missing)} missing, '
             f'{summarize_keys(unexpected)} unexpected, {len(errors)} of '
             'another shape', logger=logger)

@@ -12,10 +12,11 @@ import torch
 from mmcv.cnn.utils import revert_sync_batchnorm
 from mmseg.models import build_segmentor
 
-from gss.deploy import (ONNXRuntimeMultiDomainSegmentor,
+from gss.deploy import (DeployMismatchError, ONNXRuntimeMultiDomainSegmentor,
                         build_onnx_segmentor, compare_outputs,
                         example_input, export_onnx, export_wrapper,
-                        inference_session, require_onnxruntime)
+                        graph_identity, inference_session,
+                        require_onnxruntime)
 from gss.utils import CheckpointMismatchError
 from tests.conftest import ROOT, load_tool
 from tests.test_configs.tiny_gss import build_tiny
@@ -88,8 +89,46 @@ def test_static_graph_refuses_other_sizes(tmp_path):
     assert compare_outputs(wrapper, session,
                            example_input(wrapper, (64, 64)))[
                                'label_agreement'] == 1.0
-    with pytest.raises(Exception, match='(?i)dimension|shape'):
+    # At 187fe31: an 18-frame ONNX Runtime error about dimension 2.
+    with pytest.raises(DeployMismatchError,
+                       match=r'takes inputs of shape \(1, 3, 64, 64\) '
+                       r'\(exported without --dynamic-export\), not '
+                       r'\(1, 3, 40, 72\).*--dynamic-export'):
         compare_outputs(wrapper, session, example_input(wrapper, (40, 72)))
+
+
+def test_deploy_test_refuses_a_graph_of_another_config(street_data,
+                                                       tmp_path, capsys):
+    """At 187fe31 deploy_test reported the numbers of a 19-class
+    Cityscapes graph run with an 11-class config, exit code 0."""
+    config = tiny_config(FF, street_data, tmp_path)
+    ckpt = _checkpoint(config, tmp_path / 'ff.pth')
+    onnx_file = str(tmp_path / 'ff.onnx')
+    load_tool('pytorch2onnx').main(
+        [config, ckpt, '--output-file', onnx_file, '--shape', '64', '64'])
+    session = inference_session(onnx_file)
+    stored = session.get_modelmeta().custom_metadata_map
+    cfg = mmcv.Config.fromfile(config)
+    assert {k[4:]: v for k, v in stored.items()} == graph_identity(cfg)
+    assert stored['gss.num_classes'] == '19'
+    other = str(tmp_path / 'other.py')
+    cfg.model.decode_head.num_classes = 11
+    cfg.model.decode_head.palette = 'camvid'
+    cfg.dump(other)
+    with pytest.raises(DeployMismatchError) as err:
+        load_tool('deploy_test').main([other, onnx_file, '--eval', 'mIoU'])
+    message = str(err.value)
+    assert message.startswith(f'{onnx_file} was exported from another '
+                              'config: num_classes 19 (config: 11); palette')
+    assert 'export this config again' in message
+    # The config it was exported from runs; another test mode is a note.
+    assert stored['gss.test_mode'] == 'slide'
+    load_tool('deploy_test').main([
+        config, onnx_file, '--eval', 'mIoU', '--cfg-options',
+        'model.test_cfg.mode=whole'
+    ])
+    assert 'exported with test mode slide, the config tests in whole' in \
+        capsys.readouterr().out
 
 
 def _checkpoint(config, path):

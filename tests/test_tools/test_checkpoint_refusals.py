@@ -124,10 +124,7 @@ def test_resume_from_weights_without_iteration_is_refused(street_data,
 
 def test_load_from_that_loads_nothing_is_refused(street_data, tmp_path):
     """At 187fe31: one INFO line, then training from scratch."""
-    _, gss = build_tiny(FF)
-    gss_only = {k: v for k, v in gss.state_dict().items()
-                if not k.startswith('backbone.')}
-    ckpt = save(gss_only, tmp_path / 'gss_head.pth')
+    ckpt = save(stage_one_state(build_tiny(FF)[1]), tmp_path / 'stage1.pth')
     with pytest.raises(CheckpointMismatchError,
                        match="loads none of the model's .* tensors"):
         train(street_data, tmp_path / 'work', '--load-from', ckpt)

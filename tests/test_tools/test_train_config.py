@@ -201,7 +201,7 @@ def test_train_rejects_runs_that_would_do_nothing(street_data, tmp_path,
     ('runner.max_iters=8O', "--cfg-options runner.max_iters='8O': "
      'runner.max_iters is an integer in the config (4); give one, e.g. '
      'runner.max_iters=4'),
-    ('optimizer.lr=1e-3,', "--cfg-options optimizer.lr=['1e-3']: "
+    ('optimizer.lr=1e-3,', '--cfg-options optimizer.lr=[0.001]: '
      'optimizer.lr is a number in the config'),
     ('data.train.pipeline.2.ratio_range=x', None),  # a tuple: not judged
     ('data.persistent_workers=yes', 'data.persistent_workers is true/false'),
