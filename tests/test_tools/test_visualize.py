@@ -1,6 +1,7 @@
 """GSS panels: gss.visualization, tools/visualize_maskige.py, the
 GSSEncoderDecoder show_result hook and tools/test.py --show-dir."""
 import glob
+import warnings
 import os.path as osp
 
 import mmcv
@@ -417,3 +418,49 @@ def test_show_result_keeps_the_out_file_format(tiny_models, street_data,
         assert f.read(3) == b'\xff\xd8\xff'  # a JPEG file
     np.testing.assert_array_equal(mmcv.imread(str(tmp_path / 'panel.png')),
                                   canvas)
+
+
+def test_mmseg_test_loop_show_dir_without_cfg(tiny_models, street_data,
+                                              tmp_path):
+    """mmseg's own (and the authors') tools/test.py --show-dir: the model
+    is built from the config (no model.cfg) and gets no show dataset. At
+    187fe31: "'GSSEncoderDecoder' object has no attribute 'cfg'". Now
+    mmseg's overlay, with a warning naming GSS's tools/test.py."""
+    from mmcv.runner import load_checkpoint
+    from mmseg.models import build_segmentor
+    config, checkpoint = tiny_models['whole']
+    cfg = mmcv.Config.fromfile(config)
+    cfg.data.test.data_root = street_data
+    model = revert_sync_batchnorm(build_segmentor(cfg.model))
+    load_checkpoint(model, checkpoint, map_location='cpu')
+    model.CLASSES, model.PALETTE = CamVidDataset.CLASSES, PALETTE
+    dataset = build_dataset(cfg.data.test)
+    loader = build_dataloader(dataset, samples_per_gpu=1, workers_per_gpu=0,
+                              dist=False, shuffle=False,
+                              persistent_workers=False)
+    out_dir = str(tmp_path / 'show')
+    with pytest.warns(UserWarning, match="GSS's tools/test.py --show-dir"):
+        results = single_gpu_test(build_dp(model, 'cpu'), loader,
+                                  out_dir=out_dir, opacity=1.0)
+    info = dataset.img_infos[0]
+    overlay = mmcv.imread(osp.join(out_dir, info['filename']))
+    np.testing.assert_array_equal(overlay, PALETTE[results[0]][..., ::-1])
+
+
+def test_large_whole_mode_input_warns_before_running(tiny_models,
+                                                    street_data,
+                                                    monkeypatch):
+    """At 187fe31 a 4000×3000 image took 12 GB and 87 s without a word."""
+    from gss.models.segmentors import gss_encoder_decoder
+    monkeypatch.setattr(gss_encoder_decoder, 'LARGE_WHOLE_PIXELS', 64 * 48)
+    model = load_model(*tiny_models['whole'], street_data)
+    img, metas, _ = first_test_batch(model)  # 64×64
+    with pytest.warns(UserWarning, match=r'whole-image test of a 64×64 '
+                      r'input \(0.0 MP, over 0.0 MP\).*mode=slide'):
+        with torch.no_grad():
+            model.simple_test(img, metas)
+    monkeypatch.setattr(gss_encoder_decoder, 'LARGE_WHOLE_PIXELS', 64 * 64)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        with torch.no_grad():
+            model.simple_test(img, metas)

@@ -14,6 +14,9 @@ from .strict_loading import StrictLoadingMixin
 
 #: Channels the maskige adds to the class scores in the joint test path.
 MASKIGE_CHANNELS = 3
+#: Pixels of a whole-mode test input above which a warning is given: four
+#: Cityscapes frames (2048×1024), the largest input of a published config.
+LARGE_WHOLE_PIXELS = 4 * 2048 * 1024
 
 
 def flip_back(tensor, img_meta):
@@ -125,6 +128,21 @@ class GSSEncoderDecoder(StrictLoadingMixin, EncoderDecoder):
         finally:
             self.out_channels -= MASKIGE_CHANNELS
             self._maskige_channels = False
+
+    def whole_inference(self, img, img_meta, rescale):
+        height, width = img.shape[-2:]
+        if height * width > LARGE_WHOLE_PIXELS:
+            # Activations grow with the pixel count: say so before the
+            # machine runs out of memory or minutes.
+            warnings.warn(
+                f'whole-image test of a {width}×{height} input '
+                f'({height * width / 1e6:.1f} MP, over '
+                f'{LARGE_WHOLE_PIXELS / 1e6:.1f} MP): memory and time grow '
+                'with the pixel count. Resize in the test pipeline '
+                '(Resize img_scale) or test slide-wise: --cfg-options '
+                'model.test_cfg.mode=slide model.test_cfg.crop_size=(H,W) '
+                'model.test_cfg.stride=(h,w)')
+        return super().whole_inference(img, img_meta, rescale)
 
     def _decode_head_forward_test(self, x, img_metas):
         if not self._maskige_channels:
