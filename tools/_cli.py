@@ -86,9 +86,10 @@ def load_config(args):
     """The config of ``args.config`` with ``--cfg-options`` merged.
 
     An option whose value has another type than the config's default (a
-    string for an integer) is an error (``check_option_types``). With ``--unsafe-load`` it also allows full unpickling of checkpoints
-    for the rest of the process (``GSS_UNSAFE_LOAD=1``), before anything
-    is loaded.
+    string for an integer) is an error (``check_option_types``). With
+    ``--unsafe-load`` it also allows full unpickling of checkpoints for the
+    rest of the process (``GSS_UNSAFE_LOAD=1``), before anything is
+    loaded.
 
     Args:
         args (argparse.Namespace): ``config`` and, if the tool has them,

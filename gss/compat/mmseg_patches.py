@@ -1,6 +1,5 @@
 """Patches of mmsegmentation 0.30 (see :mod:`gss.compat`)."""
 import functools
-import os.path as osp
 import sys
 
 import numpy as np
@@ -160,10 +159,9 @@ def _checked_image_loading(call):
 
     @functools.wraps(call)
     def wrapper(self, results):
-        from ..datasets.file_checks import check_image, unreadable
-        filename = results['img_info']['filename']
-        if results.get('img_prefix') is not None:
-            filename = osp.join(results['img_prefix'], filename)
+        from ..datasets.file_checks import (check_image, pipeline_file,
+                                            unreadable)
+        filename = pipeline_file(results, 'img')
         try:
             results = call(self, results)
         except AttributeError:  # mmseg reads .shape of OpenCV's None

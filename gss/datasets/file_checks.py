@@ -15,6 +15,23 @@ class DataFileError(ValueError):
     """A data file (or folder) cannot be used as it is."""
 
 
+def pipeline_file(results, kind):
+    """The path of the file a loading step reads.
+
+    Args:
+        results (dict): The pipeline's results.
+        kind (str): ``'img'`` or ``'seg'``.
+
+    Returns:
+        str: ``img_info['filename']`` (``ann_info['seg_map']``) under
+        ``img_prefix`` (``seg_prefix``) when there is one.
+    """
+    name = results['img_info']['filename'] if kind == 'img' else \
+        results['ann_info']['seg_map']
+    prefix = results.get(f'{kind}_prefix')
+    return name if prefix is None else osp.join(prefix, name)
+
+
 def unreadable(filename, kind, err=None):
     """The error for an image or label file that does not decode.
 
@@ -95,8 +112,9 @@ def check_not_empty(dataset, split='test'):
     img_dir = getattr(dataset, 'img_dir', None)
     suffix = getattr(dataset, 'img_suffix', None)
     where = f'no {suffix} image in {img_dir}' if img_dir else 'no samples'
+    if getattr(dataset, 'split', None):
+        where += f' listed in its split file {dataset.split}'
     raise DataFileError(
-        f'data.{split} ({type(dataset).__name__}) has {where}'
-        f'{" (or none listed in its split file)" if getattr(dataset, "split", None) else ""}'
-        f': set data.{split}.data_root/img_dir/img_suffix to the images '
-        '(see docs/datasets.md)')
+        f'data.{split} ({type(dataset).__name__}) has {where}: set '
+        f'data.{split}.data_root/img_dir/img_suffix to the images (see '
+        'docs/datasets.md)')

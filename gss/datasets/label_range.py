@@ -18,13 +18,12 @@ same step refuses a label file that does not decode or whose size differs
 from its image's (:mod:`gss.datasets.file_checks`).
 """
 import functools
-import os.path as osp
 
 import numpy as np
 from mmseg.datasets import CustomDataset
 from mmseg.datasets.pipelines import LoadAnnotations
 
-from .file_checks import check_label_size, unreadable
+from .file_checks import check_label_size, pipeline_file, unreadable
 
 
 class LabelRangeError(ValueError):
@@ -98,9 +97,7 @@ def _check_loaded_labels(call):
 
     @functools.wraps(call)
     def wrapper(self, results):
-        filename = results['ann_info']['seg_map']
-        if results.get('seg_prefix') is not None:
-            filename = osp.join(results['seg_prefix'], filename)
+        filename = pipeline_file(results, 'seg')
         try:
             results = call(self, results)
         except (OSError, ValueError) as err:  # Pillow names no file

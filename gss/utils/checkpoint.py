@@ -73,10 +73,10 @@ def _check_checkpoint_file(filename):
 def _not_a_checkpoint(filename, err):
     with open(filename, 'rb') as f:
         head = f.read(16)
+    reason = (str(err).splitlines() or ['-'])[0][:200]
     return CheckpointFileError(
         f'{filename} is not a PyTorch checkpoint (it starts with {head!r}; '
-        'torch.load: '
-        f'{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else "-"}). '
+        f'torch.load: {type(err).__name__}: {reason}). '
         'It may be truncated, or another kind of file: pass a .pth file '
         'written by torch.save (tools/train.py writes iter_N.pth)')
 
