@@ -52,7 +52,9 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
 
     Subclasses set ``num_tokens`` (vocabulary size), ``downsample`` (input
     pixels per token side) and, if they read labels, ``input_kind``, and
-    implement :meth:`encode` and :meth:`decode_probs`.
+    implement :meth:`encode` and :meth:`decode_probs`. A convolutional
+    decoder also gives its ``decode_halo`` so that maskiges can be decoded
+    tile by tile (:func:`~gss.models.utils.map_token_tiles`).
 
     Args:
         num_tokens (int): Vocabulary size.
@@ -64,6 +66,10 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
     """
 
     input_kind = MASKIGE_INPUT
+    #: Tokens of context on each side that decoding a token reads (its
+    #: decoder's receptive radius on the token grid); None: not known, so
+    #: the tokenizer only decodes whole grids.
+    decode_halo = None
 
     def __init__(self, num_tokens, downsample, frozen=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)

@@ -226,6 +226,27 @@ class DalleDecoder(nn.Module):
         """(B, vocab_size, h, w) -> (B, 2 * out_channels, H, W)."""
         return self.blocks(probs)
 
+    @property
+    def token_halo(self):
+        """int: Receptive radius of an output pixel on the token grid.
+
+        Walks the groups from the output back: each residual block adds the
+        radii of its convolutions at its group's resolution, and each 2×
+        upsampling before a group halves the radius (rounded up) on the way
+        to the coarser grid. 12 tokens for the DALL·E decoder.
+        """
+        radius = 0
+        groups = [m for name, m in self.blocks.named_children()
+                  if name.startswith('group_')]
+        for g, group in reversed(list(enumerate(groups))):
+            # Residual blocks run in sequence; their 1×1 identity paths
+            # (padding 0) read no context.
+            radius += sum(module.padding for module in group.modules()
+                          if isinstance(module, DalleConv2d))
+            if g > 0:
+                radius = -(-radius // 2)
+        return radius
+
     def forward_tokens(self, tokens):
         """Decode token ids without building one-hot inputs.
 
@@ -305,6 +326,10 @@ class DalleDVAE(BaseTokenizer):
                                     vocab_size=vocab_size)
         if frozen:
             self.freeze()
+
+    @property
+    def decode_halo(self):
+        return self.decoder.token_halo
 
     def init_weights(self):
         """Apply ``init_cfg`` if any, then load the pretrained weights."""

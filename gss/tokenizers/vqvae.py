@@ -190,6 +190,12 @@ class MaskigeVQVAE(BaseTokenizer):
         else:
             self.load_checkpoint(self.checkpoint)
 
+    @property
+    def decode_halo(self):
+        # Two 3×3 convolutions per residual block on the token grid, then
+        # one 3×3 convolution on pixels: at most one more token.
+        return 2 * sum(isinstance(m, ResBlock) for m in self.decoder) + 1
+
     def _encode_latent(self, inputs):
         self.check_input_size(inputs)
         if self.input_kind == LABEL_INPUT:

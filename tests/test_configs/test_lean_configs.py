@@ -47,6 +47,7 @@ def test_lean_config_full_size(lean):
     assert head.label_upsample == 1
     assert head.token_basis.weight.shape == (256, 2048, 1, 1)
     assert head.conv_seg.weight.shape == (codes, 256, 1, 1)
+    assert head.decode_tile_size is None  # VQ-VAE tiles: equal to rounding
 
 
 def test_lean_config_loads_its_stage_one_tokenizer(lean):

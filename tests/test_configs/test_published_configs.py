@@ -138,6 +138,8 @@ def test_ff_hyper_parameters(name):
     assert (head.num_classes, head.palette) == (num_classes, palette)
     assert (head.inverse_scores, head.inverse_resolution) == ('one_hot',
                                                               'decoded')
+    # Tiled decoding: the outputs of whole windows (test_token_tiles.py).
+    assert head.decode_tile_size == 96
     assert head.tokenizer == dict(
         type='DalleDVAE', checkpoint='ckp/dalle_dvae.pth')
     assert head.loss_token.loss_weight == 0.8

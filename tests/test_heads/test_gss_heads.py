@@ -225,8 +225,7 @@ def test_whole_and_slide_inference():
     # Scores are a softmax of -||x - palette||^2 / T of the decoded maskige:
     # the prediction is exactly the nearest palette colour's class.
     head = model.decode_head
-    token_logits, _ = head(model.extract_feat(img))
-    maskige = head.decode_tokens(token_logits, (32, 32))
+    maskige = head.decoded_maskige(model.extract_feat(img))
     assert torch.equal(whole.argmax(1), head.codec.decode(maskige))
     model.test_cfg = mmcv.ConfigDict(mode='slide', crop_size=(32, 32),
                                      stride=(16, 16))

@@ -14,4 +14,6 @@ model = dict(
             type='MaskigeVQVAE',
             quantizer=dict(type='EMAVectorQuantizer', num_codes=4096),
             checkpoint='work_dirs/vqvae_ade20k/latest.pth'),
-        token_classifier_rank=256))
+        token_classifier_rank=256,
+        # The VQ-VAE decodes cheaply, and tiles only to float rounding.
+        decode_tile_size=None))

@@ -19,4 +19,6 @@ model = dict(
             # the defaults of MaskigeVQVAE, as in vqvae_cityscapes.py
             type='MaskigeVQVAE',
             checkpoint='work_dirs/vqvae_cityscapes/latest.pth'),
-        token_classifier_rank=256))
+        token_classifier_rank=256,
+        # The VQ-VAE decodes cheaply, and tiles only to float rounding.
+        decode_tile_size=None))

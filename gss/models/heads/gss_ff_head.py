@@ -1,4 +1,6 @@
 """GSS-FF: latent prior learning with the training-free X⁻¹ (stage II)."""
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -13,7 +15,8 @@ from ...maskige import MaskigeCodec, upsample_labels
 from ...tokenizers import build_tokenizer
 from ...utils import argmax
 from ...utils.checkpoint import upgrade_state_dict
-from ..utils import FastSwinBlockSequence, cell_class_weights, mixed_cells
+from ..utils import (FastSwinBlockSequence, cell_class_weights,
+                     map_token_tiles, mixed_cells)
 from .mla import build_mla, mla_forward, windowed_attention
 
 #: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
@@ -123,6 +126,14 @@ class GSSFFHead(BaseDecodeHead):
             auxiliary fill), times ``mixed_cell_weight`` where that
             applies. None (the authors'): every cell alike. The auxiliary
             pixel loss takes its own ``class_weight`` in ``loss_decode``.
+        decode_tile_size (int | None): None: at test time the whole token
+            grid of a window is decoded and read by X⁻¹ at once. An int:
+            in tiles of this many tokens a side, each decoded with the
+            context the tokenizer's decoder and X⁻¹ read
+            (``tokenizer.decode_halo``, :meth:`inverse_context`), so the
+            outputs are the same and the peak memory is that of a tile
+            (``benchmarks/bench_memory.py``). Needs
+            ``inverse_resolution='decoded'``.
         **kwargs: ``BaseDecodeHead`` arguments (``in_channels``,
             ``channels`` (per-level MLA width), ``num_classes``,
             ``in_index``, ``norm_cfg``, ...).
@@ -155,6 +166,7 @@ class GSSFFHead(BaseDecodeHead):
                  neighbourhood_tolerance=8.0,
                  mixed_cell_weight=1.0,
                  cell_class_weight=None,
+                 decode_tile_size=None,
                  **kwargs):
         kwargs.setdefault('input_transform', 'multiple_select')
         super().__init__(loss_decode=loss_decode, **kwargs)
@@ -209,6 +221,21 @@ class GSSFFHead(BaseDecodeHead):
         self.cell_class_weight = cell_class_weight
         self.pixel_head = pixel_head
         self.loss_token = build_loss(loss_token)
+        if decode_tile_size is not None:
+            if not isinstance(decode_tile_size, int) or decode_tile_size < 1:
+                raise ValueError('decode_tile_size must be None or a '
+                                 f'positive int, got {decode_tile_size!r}')
+            if inverse_resolution != 'decoded':
+                raise ValueError(
+                    'decode_tile_size needs inverse_resolution='
+                    f"'decoded' (X⁻¹ on the decoded tiles), got "
+                    f'{inverse_resolution!r}: set decode_tile_size=None')
+            if self.tokenizer.decode_halo is None:
+                raise ValueError(
+                    f'{type(self.tokenizer).__name__} does not give its '
+                    'decoder\'s receptive radius (decode_halo), so it cannot '
+                    'decode in tiles: set decode_tile_size=None')
+        self.decode_tile_size = decode_tile_size
 
         conv_kwargs = dict(conv_cfg=self.conv_cfg, norm_cfg=self.norm_cfg,
                            act_cfg=self.act_cfg)
@@ -406,22 +433,18 @@ class GSSFFHead(BaseDecodeHead):
             accuracy(logits, targets, ignore_index=ignore)
         }
 
-    def decode_tokens(self, token_logits, size=None):
-        """Decoded maskige of the most likely tokens.
+    def predicted_tokens(self, inputs):
+        """The most likely tokens; their logits are freed on return (a
+        (B, 8192, h, w) map must not outlive the argmax while decoding).
 
         Args:
-            token_logits (Tensor): (B, num_tokens, h, w).
-            size (tuple[int], optional): Resize the maskige to this size;
-                None keeps the tokenizer's output resolution.
+            inputs (list[Tensor]): Backbone levels.
 
         Returns:
-            Tensor: (B, 3, H, W) maskige in [0, 1].
+            Tensor: (B, h, w) long token ids.
         """
-        maskige = self.tokenizer.decode(argmax(token_logits, 1))
-        if size is None or tuple(size) == tuple(maskige.shape[2:]):
-            return maskige
-        return resize(maskige, size=size, mode='bilinear',
-                      align_corners=self.align_corners)
+        inputs = self._transform_inputs(inputs)
+        return argmax(self.token_logits(self._fuse(inputs)), 1)
 
     def decoded_maskige(self, inputs):
         """Maskige decoded from the predicted tokens, where X⁻¹ reads it.
@@ -434,12 +457,25 @@ class GSSFFHead(BaseDecodeHead):
             output resolution or, with ``inverse_resolution='input'``, at
             the network input's (token grid × ``token_stride``).
         """
-        inputs = self._transform_inputs(inputs)
-        token_logits = self.token_logits(self._fuse(inputs))
-        size = None
-        if self.inverse_resolution == 'input':
-            size = [s * self.token_stride for s in token_logits.shape[2:]]
-        return self.decode_tokens(token_logits, size)
+        tokens = self.predicted_tokens(inputs)
+        maskige = self.tokenizer.decode(tokens)
+        if self.inverse_resolution == 'decoded':
+            return maskige
+        return resize(maskige,
+                      size=[s * self.token_stride for s in tokens.shape[1:]],
+                      mode='bilinear', align_corners=self.align_corners)
+
+    def inverse_context(self):
+        """What X⁻¹ (:meth:`inverse`) reads around an output pixel.
+
+        Returns:
+            tuple[int, int]: Its receptive radius in maskige pixels, and the
+            offset in pixels at which it computes the same (1 for a
+            per-pixel X⁻¹, the window size for window attention).
+        """
+        if self.inverse_scores == 'neighbourhood':
+            return self.neighbourhood_window // 2, 1
+        return 0, 1
 
     def inverse(self, maskige):
         """Training-free X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) scores."""
@@ -464,8 +500,21 @@ class GSSFFHead(BaseDecodeHead):
             (B, 3, H, W) maskige in [0, 1] decoded from the predicted tokens
             (:meth:`decoded_maskige`); both on one grid.
         """
-        maskige = self.decoded_maskige(inputs)
-        return self.inverse(maskige), maskige
+        if self.decode_tile_size is None:
+            maskige = self.decoded_maskige(inputs)
+            return self.inverse(maskige), maskige
+
+        def scores_and_maskige(tokens):
+            maskige = self.tokenizer.decode(tokens)
+            return self.inverse(maskige), maskige
+
+        scale = self.tokenizer.downsample
+        halo, align = self.inverse_context()
+        return map_token_tiles(
+            scores_and_maskige, self.predicted_tokens(inputs),
+            self.decode_tile_size,
+            self.tokenizer.decode_halo + math.ceil(halo / scale), scale,
+            align // math.gcd(align, scale))
 
     def forward_test(self, inputs, img_metas, test_cfg):
         """Class scores (B, K, H, W) for ``EncoderDecoder``, which resizes

@@ -114,6 +114,15 @@ class GSSFTWHead(GSSFFHead):
         self.training = mode
         return self
 
+    def inverse_context(self):
+        # Each shifted-window block reads at most one window further; the
+        # windows are laid from the map's top-left corner.
+        window = self.post_transformer_block.blocks[0].attn.window_size
+        halo = len(self.post_transformer_block.blocks) * window
+        if self.residual:
+            halo += super().inverse_context()[0]
+        return halo, window
+
     def inverse(self, maskige):
         """Learnable X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) logits."""
         x = windowed_attention(self.projection(maskige),

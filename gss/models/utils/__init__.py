@@ -1,7 +1,8 @@
 from .fast_window_attention import FastSwinBlockSequence, FastWindowMSA
 from .token_cells import cell_class_weights, mixed_cells
+from .token_tiles import map_token_tiles
 
 __all__ = [
     'FastSwinBlockSequence', 'FastWindowMSA', 'cell_class_weights',
-    'mixed_cells'
+    'map_token_tiles', 'mixed_cells'
 ]
