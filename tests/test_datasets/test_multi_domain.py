@@ -273,3 +273,18 @@ def test_gss_panels_show_the_test_taxonomy():
                                   maskige_to_image(maskige[0]))
     np.testing.assert_array_equal(panel[rows, 4 * size:5 * size],
                                   palette[result[0]])
+
+
+def test_config_check_knows_taxonomy_mapping():
+    import mmcv
+
+    from gss.utils.config_check import ConfigKeyError, check_test_config
+    from tests.test_configs.tiny_gss import config_path
+    cfg = mmcv.Config.fromfile(
+        config_path('gss-ff_hrnet-w48_512x512_160k_mseg'))
+    cfg.model.test_cfg.taxonomy_mapping = 'group_max'
+    check_test_config(cfg)
+    cfg.model.test_cfg.taxonomy_maping = 'group_max'
+    with pytest.raises(ConfigKeyError,
+                       match="did you mean 'taxonomy_mapping'"):
+        check_test_config(cfg)
