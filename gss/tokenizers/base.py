@@ -70,6 +70,10 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
     #: decoder's receptive radius on the token grid); None: not known, so
     #: the tokenizer only decodes whole grids.
     decode_halo = None
+    #: Whether ``encode(inputs, floor=True)`` takes sizes that are not
+    #: multiples of ``downsample`` and floors the token grid (DALL·E's
+    #: max-pooling encoder does).
+    floors_input_size = False
 
     def __init__(self, num_tokens, downsample, frozen=False, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
@@ -116,9 +120,10 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
             return labels.long()
         return codec.encode(labels)
 
-    def check_input_size(self, inputs):
+    def check_input_size(self, inputs, floor=False):
         """Raise a clear error if ``inputs`` (of this tokenizer's
-        ``input_kind``) are not a batch that tiles into tokens."""
+        ``input_kind``) are not a batch that tiles into tokens (with
+        ``floor``: that holds at least one token)."""
         if self.input_kind == LABEL_INPUT:
             if inputs.dim() != 3 or inputs.dtype.is_floating_point:
                 raise ValueError(
@@ -130,7 +135,12 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
             raise ValueError('a maskige must be a (B, 3, H, W) tensor, got '
                              f'shape {tuple(inputs.shape)}')
         h, w = inputs.shape[-2:]
-        if h % self.downsample or w % self.downsample:
+        if floor:
+            if min(h, w) < self.downsample:
+                raise ValueError(
+                    f'{self.input_kind} size {h}x{w} is smaller than one '
+                    f'token ({self.downsample}x{self.downsample})')
+        elif h % self.downsample or w % self.downsample:
             raise ValueError(
                 f'{self.input_kind} size {h}x{w} is not divisible by the '
                 f'tokenizer downsample factor {self.downsample}: pad or crop '

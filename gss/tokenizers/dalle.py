@@ -57,6 +57,12 @@ class DalleConv2d(nn.Module):
         force_fp32 (bool): Always compute in float32, also under autocast.
             DALL·E keeps the vocabulary-sized layers (encoder logits, decoder
             token input) in full precision.
+
+    Attributes:
+        fp16_devices (tuple[str]): Device types on which the convolution
+            computes in float16 (input, weight and bias cast to half; the
+            output stays half), as ``dall_e``'s ``Conv2d`` does on CUDA.
+            Ignored with ``force_fp32``. Set by :class:`DalleDVAE`.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size,
@@ -66,6 +72,7 @@ class DalleConv2d(nn.Module):
             raise ValueError(f'kernel_size must be odd, got {kernel_size}')
         self.padding = (kernel_size - 1) // 2
         self.force_fp32 = force_fp32
+        self.fp16_devices = ()
         self.w = nn.Parameter(
             torch.empty(out_channels, in_channels, kernel_size, kernel_size))
         self.b = nn.Parameter(torch.zeros(out_channels))
@@ -78,6 +85,10 @@ class DalleConv2d(nn.Module):
         if self.force_fp32:
             with autocast_off(x.device):
                 return F.conv2d(x.float(), self.w.float(), self.b.float(),
+                                padding=self.padding)
+        if self.w.device.type in self.fp16_devices:
+            with autocast_off(x.device):
+                return F.conv2d(x.half(), self.w.half(), self.b.half(),
                                 padding=self.padding)
         if (x.dtype != self.w.dtype and not (
                 torch.amp.is_autocast_available(x.device.type)
@@ -296,13 +307,19 @@ class DalleDVAE(BaseTokenizer):
             ``GSS_UNSAFE_LOAD=1`` (unpickling runs code from the file).
         decoder_pkl (str, optional): OpenAI's pickled ``decoder.pkl``.
         frozen (bool): Freeze the tokenizer (default; GSS never trains it).
+        fp16_devices (Sequence[str]): Device types on which the
+            convolutions compute in float16, all but the encoder's output
+            and the decoder's input, which stay float32: the authors'
+            precision, that of ``dall_e``, whose convolutions run in half
+            precision on CUDA. Default ``('cuda',)``; ``()`` computes in
+            float32 everywhere (opt-in). See :meth:`set_fp16_devices`.
         init_cfg (dict, optional): mmcv initialisation config.
     """
 
     def __init__(self, group_count=4, n_hid=256, n_blk_per_group=2,
                  vocab_size=8192, n_init=128, checkpoint=DEFAULT_CHECKPOINT,
                  encoder_pkl=None, decoder_pkl=None, frozen=True,
-                 init_cfg=None):
+                 fp16_devices=('cuda', ), init_cfg=None):
         super().__init__(num_tokens=vocab_size,
                          downsample=2**(group_count - 1), frozen=frozen,
                          init_cfg=init_cfg)
@@ -324,12 +341,29 @@ class DalleDVAE(BaseTokenizer):
         self.decoder = DalleDecoder(group_count, n_init, n_hid,
                                     n_blk_per_group, out_channels=3,
                                     vocab_size=vocab_size)
+        self.set_fp16_devices(fp16_devices)
         if frozen:
             self.freeze()
 
     @property
     def decode_halo(self):
         return self.decoder.token_halo
+
+    def set_fp16_devices(self, device_types):
+        """Choose the device types on which the convolutions DALL·E runs in
+        half precision compute in float16.
+
+        Args:
+            device_types (Sequence[str]): e.g. ``('cuda',)`` (the authors'
+                precision) or ``()`` (float32 everywhere).
+        """
+        if isinstance(device_types, str):
+            raise TypeError('fp16_devices must be a sequence of device '
+                            f"types such as ('cuda',), got {device_types!r}")
+        self.fp16_devices = tuple(device_types)
+        for module in self.modules():
+            if isinstance(module, DalleConv2d) and not module.force_fp32:
+                module.fp16_devices = self.fp16_devices
 
     def init_weights(self):
         """Apply ``init_cfg`` if any, then load the pretrained weights."""
@@ -388,18 +422,23 @@ class DalleDVAE(BaseTokenizer):
                 + '. Expected keys like encoder.blocks.input.w and '
                 'decoder.blocks.input.w. ' + DOWNLOAD_HINT)
 
+    floors_input_size = True
+
     @torch.no_grad()
-    def encode(self, maskige):
+    def encode(self, maskige, floor=False):
         """Tokenize maskiges with the encoder's most likely tokens.
 
         Args:
             maskige (Tensor): (B, 3, H, W) float in [0, 1], H and W multiples
-                of ``downsample``.
+                of ``downsample`` unless ``floor``.
+            floor (bool): Take any size of at least 8x8: the encoder's 2x
+                max-pools drop a last odd row or column, as DALL·E's do, so
+                the whole maskige is read and the grid is floored.
 
         Returns:
-            Tensor: (B, H / 8, W / 8) long token ids.
+            Tensor: (B, floor(H / 8), floor(W / 8)) long token ids.
         """
-        self.check_input_size(maskige)
+        self.check_input_size(maskige, floor)
         if not maskige.is_floating_point():
             raise TypeError('maskige must be a float tensor in [0, 1], got '
                             f'{maskige.dtype}')
@@ -444,7 +483,12 @@ class DalleDVAE(BaseTokenizer):
     @staticmethod
     def _to_pixels(stats):
         """Logit-Laplace means (first 3 of 6 channels) to [0, 1] pixels."""
-        return unmap_pixels(torch.sigmoid(stats[:, :3]))
+        means = stats[:, :3]
+        if means.dtype == torch.float16:
+            # The fp16 decoder's output, taken to float32 as the authors'
+            # dVAE wrapper does before the sigmoid.
+            means = means.float()
+        return unmap_pixels(torch.sigmoid(means))
 
 
 def _extract_state_dict(ckpt, source):

@@ -46,9 +46,10 @@ TOP_LEVEL_KEYS = (
 #: ``test_cfg`` keys and their readers: mmseg's ``EncoderDecoder`` (mode,
 #: crop_size, stride), mmseg's ``PointHead`` (subdivision_steps,
 #: subdivision_num_points, scale_factor) and GSS's
-#: ``MultiDomainEncoderDecoder`` (dataset_name).
+#: ``MultiDomainEncoderDecoder`` (dataset_name, taxonomy_mapping).
 TEST_CFG_KEYS = ('mode', 'crop_size', 'stride', 'subdivision_steps',
-                 'subdivision_num_points', 'scale_factor', 'dataset_name')
+                 'subdivision_num_points', 'scale_factor', 'dataset_name',
+                 'taxonomy_mapping')
 
 #: ``log_config`` keys read by mmcv's ``BaseRunner.register_logger_hooks``.
 LOG_CONFIG_KEYS = ('interval', 'hooks')

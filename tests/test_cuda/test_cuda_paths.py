@@ -124,13 +124,16 @@ def test_dist_train_nccl_keeps_syncbn(street_data, tmp_path):
                                   'gss-ft-w_swin-l_512x512_160k_ade20k'])
 def test_cuda_inference_matches_cpu(name):
     """Same weights, same input: CUDA token logits and class scores are the
-    CPU ones (TF32 off, so only the summation order differs), and under
-    fp16 autocast the token logits stay close."""
+    CPU ones (TF32 off and the dVAE in float32, so only the summation order
+    differs), and under fp16 autocast the token logits stay close."""
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.manual_seed(0)
     cfg, model = build_tiny(name)
     model.eval()
+    # The published dVAE computes in fp16 on CUDA, as the authors'
+    # (test_dalle_fp16_on_cuda_is_the_authors_precision); fp32 here.
+    model.decode_head.tokenizer.set_fp16_devices(())
     data = batch(cfg.model.decode_head.num_classes, size=64)
 
     def run(img, autocast=False):
@@ -186,3 +189,41 @@ def test_tokenizer_codes_under_cuda_autocast():
             assert torch.equal(vq.encode(inputs), tokens)
             torch.testing.assert_close(vq.decode(tokens), decoded)
     assert torch.isfinite(vq.quantizer.embed).all()
+
+
+def test_dalle_fp16_on_cuda_is_the_authors_precision():
+    """On CUDA the published dVAE (``fp16_devices=('cuda',)``) computes
+    what OpenAI's ``dall_e`` modules compute there (fp16 convs but the
+    encoder's output and the decoder's input); ``()`` stays float32."""
+    import dall_e
+    import torch.nn.functional as F
+    from gss.tokenizers import DalleDVAE
+    from gss.tokenizers.dalle import map_pixels, official_state_dict
+    torch.manual_seed(0)
+    small = dict(n_hid=64, vocab_size=512, n_init=8)
+    encoder = dall_e.Encoder(n_hid=64, vocab_size=512, device='cuda')
+    decoder = dall_e.Decoder(n_init=8, n_hid=64, vocab_size=512,
+                             device='cuda')
+    state_dict = official_state_dict(encoder, decoder)
+    half = DalleDVAE(checkpoint=None, **small)
+    fp32 = DalleDVAE(checkpoint=None, fp16_devices=(), **small)
+    for model in (half, fp32):
+        model.load_state_dict(state_dict)
+        model.cuda()
+    x = torch.rand(2, 3, 32, 48, device='cuda')
+    with torch.no_grad():
+        logits = encoder(dall_e.map_pixels(x))
+        # Same kernels, same inputs; atol only in case cuDNN picks another
+        # algorithm for the second module.
+        torch.testing.assert_close(half.encoder(map_pixels(x)), logits,
+                                   rtol=0, atol=1e-3)
+        tokens = torch.randint(512, (2, 4, 6), device='cuda')
+        one_hot = F.one_hot(tokens, 512).permute(0, 3, 1,
+                                                 2).float().contiguous()
+        stats = decoder(one_hot)
+        assert stats.dtype == torch.float16
+        expected = dall_e.unmap_pixels(torch.sigmoid(stats[:, :3].float()))
+        torch.testing.assert_close(half.decode(tokens), expected, rtol=0,
+                                   atol=1e-3)
+        assert half.decode(tokens).dtype == torch.float32
+        assert not torch.equal(fp32.decode(tokens), half.decode(tokens))

@@ -4,6 +4,7 @@ A small official Encoder/Decoder pair is pickled exactly like OpenAI's
 ``encoder.pkl``/``decoder.pkl`` (``torch.save`` of the module objects), run
 through ``tools/model_converters/dalle2gss.py`` and loaded into DalleDVAE.
 """
+import copy
 import importlib.util
 import os.path as osp
 import subprocess
@@ -15,8 +16,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from gss.models.segmentors import MaskigeAutoencoder
 from gss.tokenizers import BaseTokenizer, DalleDVAE, build_tokenizer
-from gss.tokenizers.dalle import map_pixels
+from gss.tokenizers.dalle import (DalleConv2d, map_pixels,
+                                  official_state_dict)
 from gss.utils import UNSAFE_ENV, UnsafeCheckpointError, safe_load
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -66,7 +69,40 @@ def model(converted):
 
 
 def official_pixels(decoder, probs):
-    return dall_e.unmap_pixels(torch.sigmoid(decoder(probs)[:, :3]))
+    # ``.float()`` as the authors' dVAE wrapper: the fp16 decoder's output.
+    return dall_e.unmap_pixels(torch.sigmoid(decoder(probs)[:, :3].float()))
+
+
+def official_cuda_forward(self, x):
+    """``dall_e.utils.Conv2d.forward`` as it runs on CUDA (its
+    ``use_float16`` branch), here on the CPU."""
+    padding = (self.kw - 1) // 2
+    if self.use_float16:
+        return F.conv2d(x.half(), self.w.half(), self.b.half(),
+                        padding=padding)
+    return F.conv2d(x.float(), self.w, self.b, padding=padding)
+
+
+def conv_output_dtypes(model, run):
+    """dtype of each DalleConv2d's output while ``run()`` executes."""
+    dtypes = {}
+
+    def hook(name):
+        def record(module, inputs, output):
+            dtypes[name] = output.dtype
+        return record
+
+    handles = [
+        module.register_forward_hook(hook(name))
+        for name, module in model.named_modules()
+        if isinstance(module, DalleConv2d)
+    ]
+    try:
+        run()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return dtypes
 
 
 def test_converter_writes_weights_only_state_dict(converted):
@@ -279,3 +315,155 @@ def test_default_architecture_matches_official():
 def test_registry():
     model = build_tokenizer(dict(type='DalleDVAE', checkpoint=None, **SMALL))
     assert isinstance(model, DalleDVAE)
+
+
+def test_fp16_path_matches_official_cuda_precision(official, converted,
+                                                   monkeypatch):
+    """With ``fp16_devices`` naming the device, the dVAE computes what
+    ``dall_e`` computes on CUDA: every conv in half precision but the
+    encoder's output and the decoder's input. Emulated on the CPU, where
+    both run the same half-precision kernels, so the results are equal."""
+    half = DalleDVAE(checkpoint=converted, fp16_devices=('cpu', ), **SMALL)
+    half.init_weights()
+    fp32 = DalleDVAE(checkpoint=converted, **SMALL)
+    fp32.init_weights()
+    monkeypatch.setattr(dall_e.utils.Conv2d, 'forward', official_cuda_forward)
+    torch.manual_seed(1)
+    x = torch.rand(2, 3, 32, 48)
+    logits = official['encoder'](dall_e.map_pixels(x))
+    assert logits.dtype == torch.float32
+    assert torch.equal(half.encoder(map_pixels(x)), logits)
+    assert torch.equal(half.encode(x), logits.argmax(1))
+    assert not torch.equal(fp32.encoder(map_pixels(x)), logits)
+
+    tokens = torch.randint(SMALL['vocab_size'], (2, 4, 6))
+    # NCHW, as DalleDVAE decodes: half-precision kernels for another memory
+    # layout round differently (by up to 1e-3 here).
+    one_hot = F.one_hot(tokens, SMALL['vocab_size']).permute(
+        0, 3, 1, 2).float().contiguous()
+    stats = official['decoder'](one_hot)
+    assert stats.dtype == torch.float16
+    expected = official_pixels(official['decoder'], one_hot)
+    decoded = half.decode(tokens)
+    assert decoded.dtype == torch.float32
+    assert torch.equal(decoded, expected)
+    assert torch.equal(half.decode_probs(one_hot), expected)
+    # fp32 (the opt-in on CUDA) is close to it but not equal.
+    reference = fp32.decode(tokens)
+    assert not torch.equal(reference, expected)
+    torch.testing.assert_close(reference, expected, rtol=0, atol=1e-2)
+
+
+def test_fp16_cast_follows_the_device_type(model):
+    """The published configs' dVAE (``fp16_devices=('cuda',)``) computes in
+    float32 on the CPU and in float16 where the device type is listed;
+    ``()`` is float32 everywhere."""
+    assert DalleDVAE(checkpoint=None, **SMALL).fp16_devices == ('cuda', )
+    x = torch.rand(1, 3, 16, 16)
+    probs = torch.softmax(torch.randn(1, SMALL['vocab_size'], 2, 2), dim=1)
+
+    def run():
+        model.encode(x)
+        model.decode_probs(probs)
+
+    full = {'encoder.blocks.output.conv', 'decoder.blocks.input'}
+    try:
+        dtypes = conv_output_dtypes(model, run)
+        assert len(dtypes) == sum(
+            isinstance(m, DalleConv2d) for m in model.modules())
+        assert set(dtypes.values()) == {torch.float32}
+        model.set_fp16_devices(('cpu', ))
+        dtypes = conv_output_dtypes(model, run)
+        assert {k for k, v in dtypes.items() if v == torch.float32} == full
+        assert {v for k, v in dtypes.items() if k not in full} == {
+            torch.float16}
+        model.set_fp16_devices(('cuda', 'meta'))
+        assert set(conv_output_dtypes(model, run).values()) == {
+            torch.float32}
+    finally:
+        model.set_fp16_devices(('cuda', ))
+    with pytest.raises(TypeError, match=r"\('cuda',\)"):
+        model.set_fp16_devices('cuda')
+
+
+def official_reconstruction(official, codec, labels, stretch=True):
+    """The authors' reconstruction evaluation
+    (``GenerativeSegHeadFF._forward_test_recon_with_dalle``): labels
+    coloured (ids above K take the ignore colour), the whole maskige
+    encoded (the max-pools floor odd sides), decoded, nearest palette colour
+    as a one-hot, bilinearly resized to the label size."""
+    k = codec.num_classes
+    palette = torch.cat([codec.colors, codec.ignore_color[None]]).float()
+    index = labels.clone()
+    index[index > k] = k
+    maskige = palette[index].permute(0, 3, 1, 2) / 255
+    tokens = official['encoder'](dall_e.map_pixels(maskige)).argmax(1)
+    one_hot = F.one_hot(tokens, SMALL['vocab_size']).permute(0, 3, 1, 2)
+    recon = official_pixels(official['decoder'], one_hot.float()) * 255
+    pred = ((recon[:, None] - palette[:k, :, None, None])**2).sum(2)
+    scores = F.one_hot(pred.argmin(1), k).permute(0, 3, 1, 2).float()
+    return F.interpolate(scores, size=labels.shape[-2:],
+                         mode='bilinear').argmax(1)
+
+
+@pytest.fixture(scope='module')
+def vivid(official):
+    """The small official modules with a stronger token embedding (30x) and
+    decoder output (10x), so that random weights decode tokens to many
+    palette colours."""
+    decoder = copy.deepcopy(official['decoder'])
+    with torch.no_grad():
+        decoder.blocks.input.w.mul_(30)
+        decoder.blocks.output.conv.w.mul_(10)
+    return dict(encoder=official['encoder'], decoder=decoder)
+
+
+@pytest.mark.parametrize('size', [(61, 90), (64, 96)])
+def test_reconstruction_protocol(vivid, size):
+    """``test_resize='stretch'`` (the dalle_reconstruction_* configs) is the
+    authors' protocol on every size; 'pad' (opt-in) pads the map to whole
+    token cells by repeating the border. They agree on sizes that tile."""
+    g = torch.Generator().manual_seed(0)
+    coarse = torch.randint(0, 19, (1, 1, 6, 9), generator=g).float()
+    labels = F.interpolate(coarse, size=size)[:, 0].long()
+    labels[:, :5, :7] = 255
+    stage1 = MaskigeAutoencoder(
+        tokenizer=dict(type='DalleDVAE', checkpoint=None, **SMALL),
+        palette='cityscapes', num_classes=19, test_scores='one_hot',
+        test_resize='stretch').eval()
+    stage1.tokenizer.load_state_dict(
+        official_state_dict(vivid['encoder'], vivid['decoder']))
+    meta = [dict(ori_shape=(*size, 3), flip=False)]
+    with torch.no_grad():
+        stretch = stage1.inference(labels, meta, False).argmax(1)
+        stage1.test_resize = 'pad'
+        pad = stage1.inference(labels, meta, False).argmax(1)
+        expected = official_reconstruction(vivid, stage1.codec, labels)
+        h, w = -(-size[0] // 8) * 8, -(-size[1] // 8) * 8
+        padded = F.pad(labels[:, None].float(), (0, w - size[1], 0,
+                                                 h - size[0]),
+                       mode='replicate')[:, 0].long()
+        expected_pad = official_reconstruction(
+            vivid, stage1.codec, padded)[:, :size[0], :size[1]]
+    assert stretch.shape == (1, *size)
+    assert len(expected.unique()) > 3
+    assert torch.equal(stretch, expected)
+    assert torch.equal(pad, expected_pad)
+    assert torch.equal(pad, stretch) == (size == (64, 96))
+
+
+def test_reconstruction_resize_arguments():
+    import tests.patch_tokenizer  # noqa: F401  (registers the tokenizer)
+    with pytest.raises(ValueError, match="test_resize='pad'"):
+        MaskigeAutoencoder(
+            tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
+            num_classes=11, test_resize='stretch')
+    with pytest.raises(ValueError, match="'stretch', 'pad'"):
+        MaskigeAutoencoder(
+            tokenizer=dict(type='DalleDVAE', checkpoint=None, **SMALL),
+            palette='camvid', num_classes=11, test_resize='floor')
+    model = DalleDVAE(checkpoint=None, **SMALL)
+    assert model.encode(torch.rand(1, 3, 61, 90), floor=True).shape == (1, 7,
+                                                                         11)
+    with pytest.raises(ValueError, match='smaller than one token'):
+        model.encode(torch.rand(1, 3, 7, 90), floor=True)

@@ -2,6 +2,10 @@
 # taxonomy) 512×512, 160k iterations, batch 4 × 8 GPUs, AdamW lr 1.2e-4.
 # Tested zero-shot on MSeg's 6 test datasets with 768×768 windows, stride
 # 512: per-dataset mIoU and their harmonic mean 'h.mean' (paper: 52.60).
+# A pixel's test class is that of its universal argmax (class 0 if it has
+# none), as the authors map with mseg-api; the opt-in
+# test_cfg.taxonomy_mapping='group_max' takes each test class's best
+# universal score instead.
 # The auxiliary pixel head reads the token branch's MLA fusion
 # (pixel_head='shared'), as in the authors' GenerativeSegHeadFFSingleFusion.
 _base_ = [

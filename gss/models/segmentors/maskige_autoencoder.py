@@ -14,6 +14,9 @@ from .strict_loading import StrictLoadingMixin
 
 #: The X⁻¹ variants :class:`MaskigeAutoencoder` can test with.
 TEST_SCORES = ('soft', 'one_hot', 'neighbourhood')
+#: How :class:`MaskigeAutoencoder` tests label maps whose sides are not
+#: multiples of the token size.
+TEST_RESIZES = ('stretch', 'pad')
 
 
 @SEGMENTORS.register_module()
@@ -44,6 +47,16 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
             reconstruction evaluation does) or ``'neighbourhood'`` (the
             nearest colour among the classes found pure nearby, see
             ``MaskigeCodec.neighbourhood_one_hot``).
+        test_resize (str): How a test label map whose sides are not
+            multiples of the token size is reconstructed. ``'stretch'``
+            (the authors' protocol, in the ``dalle_reconstruction_*``
+            configs): the whole map is encoded, the encoder's pooling floors
+            the token grid to ``floor(H / 8) x floor(W / 8)``, and the X⁻¹
+            scores of the ``8 floor(H / 8) x 8 floor(W / 8)`` decoding are
+            resized bilinearly to H x W; needs a tokenizer that floors
+            (``DalleDVAE``). ``'pad'``: the map is padded as in training
+            (see :meth:`reconstruct`) and the padding cropped off. Both are
+            the same on sizes that tile. Training always pads.
         neighbourhood_window (int): Odd window side of ``'neighbourhood'``.
         neighbourhood_tolerance (float): Its purity threshold (0..255).
         ignore_index (int): Label ignored by loss and metric.
@@ -57,6 +70,7 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
                  upsample_factor=1,
                  temperature=0.01,
                  test_scores='soft',
+                 test_resize='pad',
                  neighbourhood_window=9,
                  neighbourhood_tolerance=8.0,
                  ignore_index=255,
@@ -68,11 +82,21 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
         if test_scores not in TEST_SCORES:
             raise ValueError(f'test_scores must be one of {TEST_SCORES}, '
                              f'got {test_scores!r}')
+        if test_resize not in TEST_RESIZES:
+            raise ValueError(f'test_resize must be one of {TEST_RESIZES}, '
+                             f'got {test_resize!r}')
         self.test_scores = test_scores
+        self.test_resize = test_resize
         self.neighbourhood_window = neighbourhood_window
         self.neighbourhood_tolerance = neighbourhood_tolerance
         self.codec = MaskigeCodec(palette, num_classes, ignore_index)
         self.tokenizer = build_tokenizer(tokenizer, self.codec)
+        if test_resize == 'stretch' and not self.tokenizer.floors_input_size:
+            raise ValueError(
+                f"test_resize='stretch' needs a tokenizer whose encoder "
+                f'floors sizes that do not tile (DalleDVAE); '
+                f'{type(self.tokenizer).__name__} does not: use '
+                "test_resize='pad'")
         self.num_classes = num_classes
         self.upsample_factor = upsample_factor
         self.temperature = temperature
@@ -166,6 +190,23 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
                 value
         return losses
 
+    def _reconstruct_floored(self, labels):
+        """The authors' test reconstruction: the whole (upsampled) map is
+        encoded; the tokenizer floors the token grid.
+
+        Args:
+            labels (Tensor): (B, H, W) long, ``ignore_index`` allowed.
+
+        Returns:
+            Tensor: (B, 3, d floor(sH / d), d floor(sW / d)) maskige, with
+            s = ``upsample_factor`` and d the tokenizer's downsampling.
+        """
+        if self.upsample_factor != 1:
+            labels = upsample_labels(labels, self.upsample_factor,
+                                     self.num_classes, self.ignore_index)
+        inputs = self.tokenizer.encoder_inputs(labels, self.codec)
+        return self.tokenizer.decode(self.tokenizer.encode(inputs, floor=True))
+
     def inference(self, labels, img_meta, rescale):
         """Class probabilities of the reconstruction of ``labels``.
 
@@ -179,11 +220,14 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
             Tensor: (B, K, H', W') probabilities.
         """
         h, w = labels.shape[-2:]
-        recon, _, _ = self.reconstruct(labels)
-        logits = self.test_logits(recon)
-        s = self.upsample_factor
-        logits = logits[..., :h * s, :w * s]
-        if s != 1:
+        if self.test_resize == 'stretch':
+            logits = self.test_logits(self._reconstruct_floored(labels))
+        else:
+            recon, _, _ = self.reconstruct(labels)
+            s = self.upsample_factor
+            logits = self.test_logits(recon)[..., :h * s, :w * s]
+        # Exported graphs always resize (the identity where the size tiles).
+        if logits.shape[-2:] != (h, w) or torch.onnx.is_in_onnx_export():
             logits = resize(logits, size=(h, w), mode='bilinear',
                             align_corners=False)
         if rescale:
