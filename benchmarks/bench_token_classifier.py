@@ -21,7 +21,7 @@ for all forms and left out).
 
     python benchmarks/bench_token_classifier.py [--config ...] [--repeats 5]
     python benchmarks/bench_token_classifier.py --forms \
-        --config configs/gss/camvid/gss-ff_effnet-lite0_camvid.py \
+        --config configs/gss/camvid/gss-ff_effnet-lite0_256x256_700_camvid.py \
         [--ranks 32 64] [--cls-channels 32]
 """
 import argparse

@@ -23,7 +23,7 @@ interleaved in one process so that machine noise
 hits all variants alike::
 
     python benchmarks/bench_token_loss.py \
-        [--config configs/gss/camvid/gss-ff_effnet-lite0_256x256_2k_camvid.py]
+        [--config configs/gss/camvid/gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py]
         [--checkpoint CKPT] [--codes 1024 4096] [--repeats 5]
 
 Writes ``benchmarks/results/bench_token_loss.json``.
@@ -230,7 +230,7 @@ def main():
     parser.add_argument(
         '--config',
         default=osp.join(ROOT, 'configs', 'gss', 'camvid',
-                         'gss-ff_effnet-lite0_256x256_2k_camvid.py'))
+                         'gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py'))
     parser.add_argument('--codes', type=int, nargs='+', default=[1024, 4096])
     parser.add_argument('--checkpoint', help='trained model for the '
                         'confident-logits row (default: work_dirs/<config '

@@ -8,7 +8,7 @@
 #   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout), ~2.3 h on 2 cores
 #
 # --camvid trains the tokenizer and GSS-FF of the converged CamVid suite
-# (vqvae-4k_camvid.py, gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py; README,
+# (vqvae-4k_128x128_2k_camvid.py, gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py; README,
 # "CamVid"; tools/camvid_suite.sh trains the whole suite) and continues
 # interrupted runs (--auto-resume): a finished stage is not trained again.
 #
@@ -46,7 +46,7 @@ fi
 
 if [ "${1:-}" = "--camvid" ]; then
     DATA="${2:?usage: bash tools/quickstart.sh --camvid /path/to/camvid}"
-    STAGE1=configs/gss/camvid/vqvae-4k_camvid.py
+    STAGE1=configs/gss/camvid/vqvae-4k_128x128_2k_camvid.py
     STAGE2=configs/gss/camvid/gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py
     TRAIN_OPTS=(--auto-resume)
     WEIGHTS=pretrain/efficientnet_lite0_timm.pth

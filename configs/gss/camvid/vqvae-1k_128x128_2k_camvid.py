@@ -1,15 +1,14 @@
-# Stage I on CamVid: train the project's maskige VQ-VAE on ground-truth
-# maskiges (4× tokens, 1,024 class-layout codes), sized for a 2-core CPU
-# (about 15 min). Evaluate the reconstruction upper bound with
-#   python tools/test.py configs/gss/camvid/vqvae_camvid.py \
-#       work_dirs/vqvae_camvid/latest.pth --eval mIoU
+# Stage I on CamVid: the project's maskige VQ-VAE (4× tokens, 1,024
+# class-layout codes) trained on ground-truth label maps, 2,000 iterations
+# × batch 8 of 128×128 label crops; the tokenizer of the 700-iteration
+# GSS configs. Evaluate the reconstruction upper bound with
+#   python tools/test.py configs/gss/camvid/vqvae-1k_128x128_2k_camvid.py \
+#       work_dirs/vqvae-1k_128x128_2k_camvid/latest.pth --eval mIoU
 _base_ = [
     '../_base_/models/maskige_vqvae.py',
     '../_base_/datasets/camvid_labels.py', '../_base_/default_runtime.py'
 ]
-model = dict(
-    palette='camvid',
-    num_classes=11)
+model = dict(palette='camvid', num_classes=11)
 data = dict(samples_per_gpu=8, workers_per_gpu=1)
 optimizer = dict(type='AdamW', lr=2e-3, betas=(0.9, 0.99), weight_decay=0.0)
 optimizer_config = dict()
