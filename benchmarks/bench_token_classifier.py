@@ -196,8 +196,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--config',
-        default=osp.join(ROOT, 'configs', 'gss', 'camvid',
-                         'gss-ff_r18_camvid.py'))
+        default=osp.join(ROOT, 'configs', 'gss', 'synthetic',
+                         'gss-ff_r18_synthetic.py'))
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--forms', action='store_true',
                         help='compare classifier forms, not layouts')

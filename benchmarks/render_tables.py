@@ -103,6 +103,38 @@ def render_camvid(prefix):
                   'params (M)', 'train (min)', 'infer (s/img)'], rows)
 
 
+def render_camvid_tokens(prefix):
+    """Val token accuracy of the converged suite's GSS-FF models."""
+    rows = []
+    for run in load('camvid')['runs']:
+        metric = run['metric']
+        if 'token_accuracy' in metric:
+            rows.append([run['label'], pct(metric['token_accuracy']),
+                         pct(metric['token_accuracy_one_class']),
+                         pct(metric['token_accuracy_mixed']),
+                         pct(metric['token_accuracy_mixed_share'])])
+    return table(['model', 'all cells (%)', 'one-class cells (%)',
+                  'mixed cells (%)', 'mixed cells: share of val (%)'], rows)
+
+
+def render_camvid_curves(prefix):
+    """Val mIoU at each evaluation of the converged suite's runs."""
+    rows = []
+    for label, points in load('camvid_curves')['curves'].items():
+        rows.append([label, ' / '.join(
+            f"{pct(p['mIoU'])} ({p['epochs']:.1f})" for p in points)])
+    return table(['model', 'val mIoU (epochs) at each evaluation'], rows)
+
+
+def render_token_loss(prefix):
+    """TokenCrossEntropyLoss and distinct-cell targets against mmseg's
+    loss and every cell, side by side."""
+    rows = [[row['part'], f"{row['before']:.3f}", f"{row['after']:.3f}",
+             f"{row['speedup']:.2f}×"]
+            for row in load('bench_token_loss')['rows']]
+    return table(['part', 'before (s)', 'after (s)', 'speed-up'], rows)
+
+
 def render_model_zoo(prefix):
     """The published models: paper metric, params, FLOPs of one window."""
     rows = []
@@ -122,12 +154,28 @@ def render_flops(prefix):
     rows = []
     for row in load('flops')['rows']:
         h, w = row['input']
+        parts = row['parts']
+        tokenizer = parts.get('tokenizer')
         rows.append([f"{row['setting']} ({h}×{w})", row['model'],
                      link(current_config(row['config']), prefix),
-                     f"{row['gflops']:.1f}", f"{row['params']:.2f}",
-                     f"{row['vs_upernet']:.2f}×"])
+                     f"{row['gflops']:.1f}", f"{parts['backbone']:.1f}",
+                     f"{parts['decode head']:.1f}",
+                     f'{tokenizer:.1f}' if tokenizer else '–',
+                     f"{row['params']:.2f}", f"{row['vs_upernet']:.2f}×"])
     return table(['backbone, input', 'model', 'config', 'GFLOPs',
-                  'params (M)', '× UPerNet'], rows)
+                  'backbone', 'head', 'tokenizer', 'params (M)',
+                  '× UPerNet'], rows)
+
+
+def render_stage1_cpu(prefix):
+    """CPU time of a stage-I iteration and of one epoch, one thread."""
+    rows = [[link(row['config'], prefix), str(row['codes']),
+             f"{row['batch']} × {row['crop'][0]}×{row['crop'][1]}",
+             f"{row['seconds_per_iter']:.2f}", str(row['iters_per_epoch']),
+             f"{row['epoch_hours']:.2f}"]
+            for row in load('stage1_cpu')['rows']]
+    return table(['config', 'codes', 'batch', 'CPU s / iteration',
+                  'iterations / epoch', 'hours / epoch (one core)'], rows)
 
 
 def render_onnx(prefix):
@@ -144,15 +192,25 @@ def render_onnx(prefix):
 def render_cpu_speed(prefix, name='bench_precision', phase='train'):
     """Seconds per step and speed-up over fp32 of each CPU setting."""
     models = load(name)['models']
-    settings = list(next(iter(models.values()))[phase])
+    settings = list(dict.fromkeys(
+        setting for model in models.values() for setting in model[phase]))
     rows = []
     for setting in settings:
         cells = [setting]
         for model in models.values():
-            timed = model[phase][setting]
-            cells.append(f"{timed['seconds']:.3f} s ({timed['speedup']:.2f}×)")
+            timed = model[phase].get(setting)
+            cells.append(f"{timed['seconds']:.3f} s ({timed['speedup']:.2f}×)"
+                         if timed else '–')
         rows.append(cells)
     return table(['setting', *(m['model'] for m in models.values())], rows)
+
+
+def render_cpu_kernels(prefix, name='bench_cpu_kernels'):
+    """Milliseconds of the kernels behind the CPU switches."""
+    rows = [[group, kernel, f'{ms:.2f}']
+            for group, kernels in load(name)['milliseconds'].items()
+            for kernel, ms in kernels.items()]
+    return table(['kernel group', 'kernel', 'ms'], rows)
 
 
 def render_summary(prefix):
@@ -214,14 +272,26 @@ def render_configs(folder):
 #: table name → renderer(prefix of repository paths from the doc)
 TABLES = dict(
     camvid=render_camvid,
+    camvid_tokens=render_camvid_tokens,
+    camvid_curves=render_camvid_curves,
+    token_loss=render_token_loss,
     model_zoo=render_model_zoo,
     flops=render_flops,
     onnx=render_onnx,
-    cpu_speed_train=render_cpu_speed,
-    cpu_speed_inference=lambda prefix: render_cpu_speed(
-        prefix, phase='inference'),
-    cpu_speed_avx2_train=lambda prefix: render_cpu_speed(
-        prefix, 'bench_precision_avx2'),
+    stage1_cpu=render_stage1_cpu,
+    **{f"{name.replace('bench_', '')}_{phase}":
+       (lambda name, phase: lambda prefix: render_cpu_speed(
+           prefix, name, phase))(name, phase)
+       for name, phases in (
+           ('bench_precision', ('train', 'inference')),
+           ('bench_precision_avx2', ('train', 'inference')),
+           ('bench_precision_compile', ('inference', )),
+           ('bench_precision_compile_avx2', ('inference', )),
+           ('bench_precision_compile_cpu1', ('inference', )))
+       for phase in phases},
+    cpu_kernels=render_cpu_kernels,
+    cpu_kernels_avx2=lambda prefix: render_cpu_kernels(
+        prefix, 'bench_cpu_kernels_avx2'),
     summary=render_summary,
     **{f'configs-{folder}': render_configs(folder)
        for folder in ('cityscapes', 'ade20k', 'mseg', 'camvid', 'synthetic')})
