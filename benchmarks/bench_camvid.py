@@ -32,9 +32,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 #: (table label, config name) of each suite, in training order.
 SUITES = dict(
-    # docs/experiments/camvid.md: setting (b) trained to convergence, 2,000 iterations
-    # of batch 4 (21.8 epochs) in bf16, every model with the class-balanced
-    # losses (the weights of tools/class_weights.py) (tools/camvid_suite.sh).
+    # docs/experiments/camvid.md: setting (b) trained to convergence, 2,000
+    # iterations of batch 4 (21.8 epochs) in bf16, every model with the
+    # class-balanced losses (the weights of tools/class_weights.py)
+    # (tools/camvid_suite.sh).
     converged=[
         ('stage I: maskige VQ-VAE, 4,096 codes', 'vqvae-4k_128x128_2k_camvid'),
         ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',

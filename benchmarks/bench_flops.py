@@ -23,7 +23,8 @@ test (768×768 on Cityscapes and MSeg), a 512×512 image on ADE20K, and one
 label map at its test resolution for the reconstruction configs.
 
     python benchmarks/bench_flops.py [--out benchmarks/results/flops.json]
-    python benchmarks/bench_flops.py --zoo [--out benchmarks/results/model_zoo.json]
+    python benchmarks/bench_flops.py --zoo \
+        [--out benchmarks/results/model_zoo.json]
 """
 import argparse
 import json
@@ -58,7 +59,8 @@ SETTINGS = (
         ('UPerNet', 'camvid/upernet_effnet-lite0_256x256_700_camvid.py'),
         ('GSS-FF', 'camvid/gss-ff_effnet-lite0_256x256_700_camvid.py'),
         ('GSS-FT-W', 'camvid/gss-ft-w_effnet-lite0_256x256_700_300_camvid.py'),
-        ('GSS-FF-lean', 'camvid/gss-ff-lean_effnet-lite0_256x256_700_camvid.py'),
+        ('GSS-FF-lean',
+         'camvid/gss-ff-lean_effnet-lite0_256x256_700_camvid.py'),
     )),
 )
 #: (config, input size, the paper's metric, its name) of the published

@@ -20,10 +20,10 @@ exists; the encoder on CamVid train labels) and in the full training step
 of the config at its initial weights (forward, loss, backward under the
 config's ``cpu_bf16``, so fp32 on a CPU without bf16 arithmetic),
 interleaved in one process so that machine noise
-hits all variants alike::
+hits all variants alike (default config: the converged CamVid suite's
+GSS-FF)::
 
-    python benchmarks/bench_token_loss.py \
-        [--config configs/gss/camvid/gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py]
+    python benchmarks/bench_token_loss.py [--config CONFIG] \
         [--checkpoint CKPT] [--codes 1024 4096] [--repeats 5]
 
 Writes ``benchmarks/results/bench_token_loss.json``.

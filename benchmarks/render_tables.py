@@ -220,7 +220,8 @@ def render_summary(prefix):
     models = ('UPerNet', 'GSS-FF', 'GSS-FT-W', 'GSS-FF-lean')
     miou = ', '.join(
         f'{model} {pct(value)}' for model in models
-        for label, value in camvid.items() if label.startswith(f'(b) {model},'))
+        for label, value in camvid.items()
+        if label.startswith(f'(b) {model},'))
     flops = ', '.join(
         f"{row['setting']} {row['vs_upernet']:.2f}×"
         for row in load('flops')['rows']

@@ -15,7 +15,8 @@ CAMVID = osp.join(ROOT, 'configs', 'gss', 'camvid')
 #: {algo}_{backbone}_{crop}_{schedule}_camvid.py; stage-I tokenizers have no
 #: backbone, and a GSS-FT-W schedule is its GSS-FF's then its own (2k_1k).
 NAME = re.compile(r'^(?P<algo>[a-z0-9-]+)_(?:(?P<backbone>[a-z0-9-]+)_)?'
-                  r'(?P<crop>\d+x\d+)_(?P<schedule>\d+k?(?:_\d+k?)?)_camvid\.py$')
+                  r'(?P<crop>\d+x\d+)_(?P<schedule>\d+k?(?:_\d+k?)?)'
+                  r'_camvid\.py$')
 
 
 def configs():

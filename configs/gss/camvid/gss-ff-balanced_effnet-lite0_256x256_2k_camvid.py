@@ -5,10 +5,12 @@
 # weighs each cell by the mean weight of its pixels' classes.
 _base_ = [
     '../_base_/models/gss_ff_effnet-lite0.py',
-    '../_base_/datasets/camvid.py', '../_base_/datasets/camvid_class_weight.py',
+    '../_base_/datasets/camvid.py',
+    '../_base_/datasets/camvid_class_weight.py',
     '../_base_/schedules/camvid_2k.py', '../_base_/default_runtime.py'
 ]
 model = dict(
+    backbone=dict(data_norm={{_base_.img_norm_cfg}}),
     decode_head=dict(
         tokenizer=dict(
             quantizer=dict(type='EMAVectorQuantizer', num_codes=4096),

@@ -7,6 +7,7 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 model = dict(
+    backbone=dict(data_norm={{_base_.img_norm_cfg}}),
     decode_head=dict(
         tokenizer=dict(
             checkpoint='work_dirs/vqvae-1k_128x128_2k_camvid/latest.pth')))

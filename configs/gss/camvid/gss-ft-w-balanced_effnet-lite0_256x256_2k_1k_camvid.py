@@ -5,19 +5,16 @@
 # would undo the balance).
 _base_ = [
     '../_base_/models/gss_ft-w_effnet-lite0.py',
-    '../_base_/datasets/camvid.py', '../_base_/datasets/camvid_class_weight.py',
-    '../_base_/schedules/camvid_2k.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/camvid_class_weight.py',
+    '../_base_/datasets/camvid.py', '../_base_/schedules/camvid_2k.py',
+    '../_base_/default_runtime.py'
 ]
 model = dict(
     decode_head=dict(
+        loss_decode=dict(class_weight={{_base_.class_weight}}),
         tokenizer=dict(
-            quantizer=dict(type='EMAVectorQuantizer', num_codes=4096)),
-        loss_decode=dict(
-            type='CrossEntropyLoss',
-            loss_weight=1.0,
-            avg_non_ignore=True,
-            loss_name='loss_ce',
-            class_weight={{_base_.class_weight}})))
+            quantizer=dict(type='EMAVectorQuantizer', num_codes=4096))),
+    backbone=dict(data_norm={{_base_.img_norm_cfg}}))
 load_from = ('work_dirs/gss-ff-balanced_effnet-lite0_256x256_2k_camvid/'
              'latest.pth')
 # batch 2: the X⁻¹'s window attention runs at full crop resolution

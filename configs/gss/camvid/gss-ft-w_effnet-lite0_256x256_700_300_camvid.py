@@ -5,6 +5,7 @@ _base_ = [
     '../_base_/datasets/camvid.py', '../_base_/schedules/camvid_700.py',
     '../_base_/default_runtime.py'
 ]
+model = dict(backbone=dict(data_norm={{_base_.img_norm_cfg}}))
 load_from = 'work_dirs/gss-ff_effnet-lite0_256x256_700_camvid/latest.pth'
 # The X⁻¹'s window attention runs at full crop resolution, the costliest
 # part on a CPU: batch 2 of the same 256×256 crops.

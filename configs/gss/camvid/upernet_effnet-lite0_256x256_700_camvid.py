@@ -5,5 +5,6 @@ _base_ = [
     '../_base_/datasets/camvid.py', '../_base_/schedules/camvid_700.py',
     '../_base_/default_runtime.py'
 ]
+model = dict(backbone=dict(data_norm={{_base_.img_norm_cfg}}))
 data = dict(samples_per_gpu=4, workers_per_gpu=1)
 log_config = dict(interval=20)

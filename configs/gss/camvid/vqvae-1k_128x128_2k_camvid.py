@@ -6,22 +6,15 @@
 #       work_dirs/vqvae-1k_128x128_2k_camvid/latest.pth --eval mIoU
 _base_ = [
     '../_base_/models/maskige_vqvae.py',
-    '../_base_/datasets/camvid_labels.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/camvid_labels.py',
+    '../_base_/schedules/adamw_poly_stage1_8k.py',
+    '../_base_/default_runtime.py'
 ]
 model = dict(palette='camvid', num_classes=11)
 data = dict(samples_per_gpu=8, workers_per_gpu=1)
-optimizer = dict(type='AdamW', lr=2e-3, betas=(0.9, 0.99), weight_decay=0.0)
-optimizer_config = dict()
-lr_config = dict(
-    policy='poly',
-    warmup='linear',
-    warmup_iters=100,
-    warmup_ratio=1e-3,
-    power=1.0,
-    min_lr=1e-5,
-    by_epoch=False)
-runner = dict(type='IterBasedRunner', max_iters=2000)
-checkpoint_config = dict(by_epoch=False, interval=500, max_keep_ckpts=2)
-evaluation = dict(interval=2000, metric='mIoU', pre_eval=True)
+lr_config = dict(warmup_iters=100)
+runner = dict(max_iters=2000)
+checkpoint_config = dict(interval=500)
+evaluation = dict(interval=2000)
 log_config = dict(interval=20)
 cudnn_benchmark = False

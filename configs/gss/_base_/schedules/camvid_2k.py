@@ -5,7 +5,7 @@
 _base_ = './adamw_poly_cpu.py'
 optimizer = dict(
     paramwise_cfg=dict(custom_keys=dict(backbone=dict(lr_mult=0.1))))
+cpu_bf16 = dict(channels_last=True)
 runner = dict(max_iters=2000)
 checkpoint_config = dict(interval=1000)
 evaluation = dict(interval=400)
-cpu_bf16 = dict(channels_last=True)
