@@ -9,16 +9,13 @@ machine noise hits all of them alike), each in its config's precision
 ``precision`` says which) on the CPU, or on CUDA when there is a GPU; for GSS models
 also the val token accuracy (where a shortfall comes from). Also evaluates
 the stage-I reconstruction upper bound. ``--suite converged`` (default) is
-README's table, the runs of ``tools/camvid_suite.sh``; ``--suite plain``
-the same models with unweighted losses (``--out
-benchmarks/results/camvid_plain.json``); ``--suite variants`` this
-project's other opt-in variants of its GSS models (``--out
-benchmarks/results/camvid_variants.json``);
-``--suite short`` the 700-iteration runs of settings (a) and (b). Prints a markdown table
+the table of docs/experiments/camvid.md, the runs of
+``tools/camvid_suite.sh``; ``--suite short`` the 700-iteration runs of the
+CPU speed and ONNX measurements. Prints a markdown table
 and writes JSON (default: work_dirs/bench_camvid.json; the committed table
 is benchmarks/results/camvid.json, rewritten only when given as --out).
 
-    python benchmarks/bench_camvid.py [--suite converged|plain|variants|short]
+    python benchmarks/bench_camvid.py [--suite converged|short]
         [--device cpu]
         [--data data/camvid] [--split val] [--img-dir DIR --ann-dir DIR]
         [--timing-images 20] [--out FILE]
@@ -35,56 +32,32 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 #: (table label, config name) of each suite, in training order.
 SUITES = dict(
-    # README's table: setting (b) trained to convergence, 2,000 iterations
-    # of batch 4 (21.8 epochs) in bf16, every model with the class-balanced
-    # losses (the weights of tools/class_weights.py) (tools/camvid_suite.sh).
+    # docs/experiments/camvid.md: setting (b) trained to convergence, 2,000
+    # iterations of batch 4 (21.8 epochs) in bf16, every model with the
+    # class-balanced losses (the weights of tools/class_weights.py)
+    # (tools/camvid_suite.sh).
     converged=[
-        ('stage I: maskige VQ-VAE, 4,096 codes', 'vqvae-4k_camvid'),
+        ('stage I: maskige VQ-VAE, 4,096 codes', 'vqvae-4k_128x128_2k_camvid'),
         ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
          'upernet-balanced_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',
          'gss-ff-balanced_effnet-lite0_256x256_2k_camvid'),
         ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
-         'gss-ft-w-balanced_effnet-lite0_256x256_2k_camvid'),
+         'gss-ft-w-balanced_effnet-lite0_256x256_2k_1k_camvid'),
         ('(b) GSS-FF-lean, EfficientNet-Lite0 (ImageNet)',
          'gss-ff-lean-balanced_effnet-lite0_256x256_2k_camvid'),
     ],
-    # The converged suite's stage-II models with plain (unweighted)
-    # losses, the authors' losses: each converged model is its plain model
-    # with the class weights. They read the converged suite's tokenizer.
-    plain=[
-        ('(b) UPerNet, plain loss', 'upernet_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FF, plain losses', 'gss-ff_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FT-W, plain loss',
-         'gss-ft-w_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FF-lean, plain losses',
-         'gss-ff-lean_effnet-lite0_256x256_2k_camvid'),
-    ],
-    # This project's opt-in variants of the plain models, each its plain
-    # model with one change: the same data, epochs, precision and seed (0).
-    # The FT-W residual loads the plain GSS-FF; the FT-W on mixed cells
-    # loads the mixed-cell GSS-FF above it.
-    variants=[
-        ('(b) GSS-FF, mixed cells ×4',
-         'gss-ff-mixed-x4_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FT-W residual (T = 0.1)',
-         'gss-ft-w-residual_effnet-lite0_256x256_2k_camvid'),
-        ('(b) GSS-FT-W on GSS-FF mixed cells ×4',
-         'gss-ft-w-mixed-x4_effnet-lite0_256x256_2k_camvid'),
-    ],
-    # The short schedules (700 iterations, about 7.6 epochs, fp32) of
-    # settings (a) and (b).
+    # The short schedule (700 iterations, about 7.6 epochs, fp32): the
+    # models of the CPU speed and ONNX measurements.
     short=[
-        ('stage I: maskige VQ-VAE reconstruction', 'vqvae_camvid'),
-        ('(a) UPerNet, ResNet-18 (scratch)', 'upernet_r18_camvid'),
-        ('(a) GSS-FF, ResNet-18 (scratch)', 'gss-ff_r18_camvid'),
-        ('(a) GSS-FT-W, ResNet-18 (scratch)', 'gss-ft-w_r18_camvid'),
+        ('stage I: maskige VQ-VAE reconstruction',
+         'vqvae-1k_128x128_2k_camvid'),
         ('(b) UPerNet, EfficientNet-Lite0 (ImageNet)',
-         'upernet_effnet-lite0_camvid'),
+         'upernet_effnet-lite0_256x256_700_camvid'),
         ('(b) GSS-FF, EfficientNet-Lite0 (ImageNet)',
-         'gss-ff_effnet-lite0_camvid'),
+         'gss-ff_effnet-lite0_256x256_700_camvid'),
         ('(b) GSS-FT-W, EfficientNet-Lite0 (ImageNet)',
-         'gss-ft-w_effnet-lite0_camvid'),
+         'gss-ft-w_effnet-lite0_256x256_700_300_camvid'),
     ])
 
 

@@ -16,7 +16,15 @@ no weights):
 Prints a table and writes ``benchmarks/results/flops.json``; the goal of
 the lean variant is at most 1.5× UPerNet's FLOPs (docs/lean.md).
 
+``--zoo`` counts the published models instead (the model zoo's params and
+FLOPs, with the paper's metric of each; docs/model_zoo.md) into
+``benchmarks/results/model_zoo.json``: one window of the sliding-window
+test (768×768 on Cityscapes and MSeg), a 512×512 image on ADE20K, and one
+label map at its test resolution for the reconstruction configs.
+
     python benchmarks/bench_flops.py [--out benchmarks/results/flops.json]
+    python benchmarks/bench_flops.py --zoo \
+        [--out benchmarks/results/model_zoo.json]
 """
 import argparse
 import json
@@ -48,11 +56,39 @@ SETTINGS = (
         ('GSS-FF-lean', 'ade20k/gss-ff-lean_swin-l_512x512_160k_ade20k.py'),
     )),
     ('EfficientNet-Lite0, CamVid frame', (360, 480), (
-        ('UPerNet', 'camvid/upernet_effnet-lite0_camvid.py'),
-        ('GSS-FF', 'camvid/gss-ff_effnet-lite0_camvid.py'),
-        ('GSS-FT-W', 'camvid/gss-ft-w_effnet-lite0_camvid.py'),
-        ('GSS-FF-lean', 'camvid/gss-ff-lean_effnet-lite0_camvid.py'),
+        ('UPerNet', 'camvid/upernet_effnet-lite0_256x256_700_camvid.py'),
+        ('GSS-FF', 'camvid/gss-ff_effnet-lite0_256x256_700_camvid.py'),
+        ('GSS-FT-W', 'camvid/gss-ft-w_effnet-lite0_256x256_700_300_camvid.py'),
+        ('GSS-FF-lean',
+         'camvid/gss-ff-lean_effnet-lite0_256x256_700_camvid.py'),
     )),
+)
+#: (config, input size, the paper's metric, its name) of the published
+#: models: mIoU on Cityscapes / ADE20K val, the h.mean over MSeg's test
+#: datasets, and the DALL·E dVAE's reconstruction upper bound.
+ZOO = (
+    ('cityscapes/gss-ff_r101_768x768_80k_cityscapes.py', (768, 768), 77.76,
+     'mIoU'),
+    ('cityscapes/gss-ft-w_r101_768x768_80k_40k_cityscapes.py', (768, 768),
+     78.46, 'mIoU'),
+    ('cityscapes/gss-ff_swin-l_768x768_80k_cityscapes.py', (768, 768), 78.90,
+     'mIoU'),
+    ('cityscapes/gss-ft-w_swin-l_768x768_80k_40k_cityscapes.py', (768, 768),
+     80.05, 'mIoU'),
+    ('ade20k/gss-ff_swin-l_512x512_160k_ade20k.py', (512, 512), 46.29,
+     'mIoU'),
+    ('ade20k/gss-ft-w_swin-l_512x512_160k_ade20k.py', (512, 512), 48.54,
+     'mIoU'),
+    ('mseg/gss-ff_hrnet-w48_512x512_160k_mseg.py', (768, 768), 52.60,
+     'h.mean'),
+    ('mseg/gss-ft-w_hrnet-w48_512x512_160k_40k_mseg.py', (768, 768), 55.20,
+     'h.mean'),
+    ('mseg/gss-ff_swin-l_512x512_160k_mseg.py', (768, 768), 59.49, 'h.mean'),
+    ('mseg/gss-ft-w_swin-l_512x512_160k_40k_mseg.py', (768, 768), 61.94,
+     'h.mean'),
+    ('cityscapes/dalle_reconstruction_cityscapes.py', (1024, 2048), 95.17,
+     'mIoU'),
+    ('ade20k/dalle_reconstruction_ade20k.py', (512, 512), 87.73, 'mIoU'),
 )
 #: The lean variant's goal, in multiples of UPerNet's FLOPs, in these
 #: settings (issue #13: the published backbones at their inputs).
@@ -78,8 +114,15 @@ def measure(config, size):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', default=osp.join(RESULTS, 'flops.json'))
+    parser.add_argument('--zoo', action='store_true',
+                        help='count the published models instead')
+    parser.add_argument('--out', help='JSON written (default: '
+                        'benchmarks/results/flops.json, with --zoo '
+                        'benchmarks/results/model_zoo.json)')
     args = parser.parse_args(argv)
+    if args.zoo:
+        return zoo(args.out or osp.join(RESULTS, 'model_zoo.json'))
+    args.out = args.out or osp.join(RESULTS, 'flops.json')
     rows = []
     for setting, size, models in SETTINGS:
         reference = None
@@ -110,6 +153,25 @@ def main(argv=None):
                        '(multiply-adds, meta device)',
                        torch=torch.__version__), f, indent=2)
     print(f'written {args.out}')
+    return rows
+
+
+def zoo(out):
+    """Count every published model of :data:`ZOO` and write ``out``."""
+    rows = []
+    for config, size, paper, metric in ZOO:
+        counted = measure(config, size)
+        rows.append(dict(config=f'configs/gss/{config}', input=list(size),
+                         paper=paper, metric=metric,
+                         gflops=counted['gflops'], params=counted['params']))
+        print(f'{config:58s} {paper:6.2f} {metric:7s} '
+              f'{counted["params"]:7.2f} M {counted["gflops"]:8.1f} G')
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    with open(out, 'w') as f:
+        json.dump(dict(rows=rows, counter='tools/get_flops.py operator '
+                       'counter (multiply-adds, meta device)',
+                       torch=torch.__version__), f, indent=2)
+    print(f'written {out}')
     return rows
 
 

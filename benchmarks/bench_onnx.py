@@ -33,9 +33,9 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
 CAMVID = osp.join(ROOT, 'configs', 'gss', 'camvid')
 CONFIGS = {
-    'UPerNet': 'upernet_effnet-lite0_camvid.py',
-    'GSS-FF': 'gss-ff_effnet-lite0_camvid.py',
-    'GSS-FT-W': 'gss-ft-w_effnet-lite0_camvid.py',
+    'UPerNet': 'upernet_effnet-lite0_256x256_700_camvid.py',
+    'GSS-FF': 'gss-ff_effnet-lite0_256x256_700_camvid.py',
+    'GSS-FT-W': 'gss-ft-w_effnet-lite0_256x256_700_300_camvid.py',
 }
 
 

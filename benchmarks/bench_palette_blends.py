@@ -13,8 +13,9 @@ compares, on the 101 CamVid val label maps,
 
 (a) without any training: label map → maskige → blur (``bilinear4``:
 bilinear down 4× and up; ``gauss1.5``: Gaussian, σ = 1.5) → X⁻¹; and
-(b) if a stage-I checkpoint of ``configs/gss/camvid/vqvae_camvid.py`` is
-given (default ``work_dirs/vqvae_camvid/latest.pth``, only read), the
+(b) if a stage-I checkpoint of
+``configs/gss/camvid/vqvae-1k_128x128_2k_camvid.py`` is given (default
+``work_dirs/vqvae-1k_128x128_2k_camvid/latest.pth``, only read), the
 tokenizer's real reconstruction (palette ``camvid``, which it was trained
 with). Per setting: mIoU, per-class IoU and ``foreign``, the pixels given a
 class absent from their true 5×5 neighbourhood (void pixels, which no
@@ -26,7 +27,7 @@ often each pair touches) whose blends pass through a third colour's cell.
 Usage::
 
     python benchmarks/bench_palette_blends.py [--data data/camvid] \\
-        [--checkpoint work_dirs/vqvae_camvid/latest.pth] \\
+        [--checkpoint work_dirs/vqvae-1k_128x128_2k_camvid/latest.pth] \\
         [--out benchmarks/results/palette_blends.json]
 """
 import argparse
@@ -50,7 +51,8 @@ from gss.maskige import (MaskigeCodec, blend_distance,  # noqa: E402
                          class_adjacency, palette_distances)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = osp.join(ROOT, 'configs', 'gss', 'camvid', 'vqvae_camvid.py')
+CONFIG = osp.join(ROOT, 'configs', 'gss', 'camvid',
+                  'vqvae-1k_128x128_2k_camvid.py')
 PALETTES = ('camvid', 'camvid-blendsafe')
 DECODERS = ('nearest', 'neighbourhood')
 BLURS = ('bilinear4', 'gauss1.5')
@@ -198,8 +200,10 @@ def main():
     parser.add_argument('--data', default=osp.join(ROOT, 'data', 'camvid'))
     parser.add_argument(
         '--checkpoint',
-        default=osp.join(ROOT, 'work_dirs', 'vqvae_camvid', 'latest.pth'),
-        help='stage-I checkpoint of vqvae_camvid.py (skipped if missing)')
+        default=osp.join(ROOT, 'work_dirs', 'vqvae-1k_128x128_2k_camvid',
+                         'latest.pth'),
+        help='stage-I checkpoint of vqvae-1k_128x128_2k_camvid.py '
+        '(skipped if missing)')
     parser.add_argument(
         '--out', default=osp.join(ROOT, 'benchmarks', 'results',
                                   'palette_blends.json'))

@@ -67,9 +67,10 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
 CONFIGS = osp.join(ROOT, 'configs', 'gss', 'camvid')
 MODELS = {
-    'upernet': ('UPerNet', 'upernet_effnet-lite0_camvid.py'),
-    'gss-ff': ('GSS-FF', 'gss-ff_effnet-lite0_camvid.py'),
-    'gss-ft-w': ('GSS-FT-W', 'gss-ft-w_effnet-lite0_camvid.py'),
+    'upernet': ('UPerNet', 'upernet_effnet-lite0_256x256_700_camvid.py'),
+    'gss-ff': ('GSS-FF', 'gss-ff_effnet-lite0_256x256_700_camvid.py'),
+    'gss-ft-w':
+    ('GSS-FT-W', 'gss-ft-w_effnet-lite0_256x256_700_300_camvid.py'),
 }
 # name -> keyword arguments of wrap_cpu_bf16_model, which runs bf16 here
 # whatever the CPU (None: plain fp32; bf16=False: fp32 with the layout

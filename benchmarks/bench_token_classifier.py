@@ -21,7 +21,7 @@ for all forms and left out).
 
     python benchmarks/bench_token_classifier.py [--config ...] [--repeats 5]
     python benchmarks/bench_token_classifier.py --forms \
-        --config configs/gss/camvid/gss-ff_effnet-lite0_camvid.py \
+        --config configs/gss/camvid/gss-ff_effnet-lite0_256x256_700_camvid.py \
         [--ranks 32 64] [--cls-channels 32]
 """
 import argparse
@@ -196,8 +196,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--config',
-        default=osp.join(ROOT, 'configs', 'gss', 'camvid',
-                         'gss-ff_r18_camvid.py'))
+        default=osp.join(ROOT, 'configs', 'gss', 'synthetic',
+                         'gss-ff_r18_synthetic.py'))
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--forms', action='store_true',
                         help='compare classifier forms, not layouts')

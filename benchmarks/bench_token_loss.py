@@ -20,10 +20,10 @@ exists; the encoder on CamVid train labels) and in the full training step
 of the config at its initial weights (forward, loss, backward under the
 config's ``cpu_bf16``, so fp32 on a CPU without bf16 arithmetic),
 interleaved in one process so that machine noise
-hits all variants alike::
+hits all variants alike (default config: the converged CamVid suite's
+GSS-FF)::
 
-    python benchmarks/bench_token_loss.py \
-        [--config configs/gss/camvid/gss-ff_effnet-lite0_256x256_2k_camvid.py]
+    python benchmarks/bench_token_loss.py [--config CONFIG] \
         [--checkpoint CKPT] [--codes 1024 4096] [--repeats 5]
 
 Writes ``benchmarks/results/bench_token_loss.json``.
@@ -230,7 +230,7 @@ def main():
     parser.add_argument(
         '--config',
         default=osp.join(ROOT, 'configs', 'gss', 'camvid',
-                         'gss-ff_effnet-lite0_256x256_2k_camvid.py'))
+                         'gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py'))
     parser.add_argument('--codes', type=int, nargs='+', default=[1024, 4096])
     parser.add_argument('--checkpoint', help='trained model for the '
                         'confident-logits row (default: work_dirs/<config '

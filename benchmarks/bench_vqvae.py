@@ -30,7 +30,8 @@ from benchmarks.results_file import write_results  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 RESULTS = osp.join(ROOT, 'benchmarks', 'results')
-CAMVID_STAGE1 = osp.join(ROOT, 'configs', 'gss', 'camvid', 'vqvae_camvid.py')
+CAMVID_STAGE1 = osp.join(ROOT, 'configs', 'gss', 'camvid',
+                         'vqvae-1k_128x128_2k_camvid.py')
 
 
 def build(name):

@@ -144,7 +144,7 @@ def check_threads():
     hint = (f'[gss] the CPU is busy (load average {os.getloadavg()[0]:.1f} '
             f'on {os.cpu_count()} cores) and torch uses {threads} threads: '
             f'if steps crawl, rerun with OMP_NUM_THREADS='
-            f'{sane_num_threads()} (README, "Shared machines")')
+            f'{sane_num_threads()} (docs/get_started.md, "Shared machines")')
     print(hint, flush=True)
     return hint
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The converged CamVid suite of README ("CamVid"), in one command:
+# The converged CamVid suite (docs/experiments/camvid.md), in one command:
 #   bash tools/camvid_suite.sh [DATA]   # DATA: CamVid, SegNet layout (default data/camvid)
 #
 # Trains, in order and one at a time, the configs that

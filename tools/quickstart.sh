@@ -8,8 +8,8 @@
 #   bash tools/quickstart.sh --camvid DIR       # the real thing on CamVid (SegNet layout), ~2.3 h on 2 cores
 #
 # --camvid trains the tokenizer and GSS-FF of the converged CamVid suite
-# (vqvae-4k_camvid.py, gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py; README,
-# "CamVid"; tools/camvid_suite.sh trains the whole suite) and continues
+# (vqvae-4k_128x128_2k_camvid.py, gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py;
+# docs/experiments/camvid.md; tools/camvid_suite.sh trains the whole suite) and continues
 # interrupted runs (--auto-resume): a finished stage is not trained again.
 #
 # Sets up the environment first (tools/setup.sh). Work dirs: work_dirs/.
@@ -46,7 +46,7 @@ fi
 
 if [ "${1:-}" = "--camvid" ]; then
     DATA="${2:?usage: bash tools/quickstart.sh --camvid /path/to/camvid}"
-    STAGE1=configs/gss/camvid/vqvae-4k_camvid.py
+    STAGE1=configs/gss/camvid/vqvae-4k_128x128_2k_camvid.py
     STAGE2=configs/gss/camvid/gss-ff-balanced_effnet-lite0_256x256_2k_camvid.py
     TRAIN_OPTS=(--auto-resume)
     WEIGHTS=pretrain/efficientnet_lite0_timm.pth
@@ -86,4 +86,4 @@ echo "[quickstart] done in $(minutes $SECONDS):" \
     "$(IFS=,; echo "${STAGES[*]}" | sed 's/,/, /g')"
 echo "[quickstart] metrics: $W2/eval_single_scale_*.json; full logs" \
     "(config, model): $W1/*.log, $W2/*.log"
-echo "[quickstart] panels: $W2/show/ (README, \"Reading the panels\")"
+echo "[quickstart] panels: $W2/show/ (docs/get_started.md, \"Reading the panels\")"

@@ -151,8 +151,9 @@ class MaskigeVQVAE(BaseTokenizer):
             raise FileNotFoundError(
                 f'maskige VQ-VAE checkpoint {filename} does not exist: train '
                 'stage I first (e.g. `bash tools/dist_train.sh '
-                'configs/gss/camvid/vqvae_camvid.py 1`) and point '
-                'tokenizer.checkpoint at its work_dir/latest.pth') from None
+                'configs/gss/camvid/vqvae-1k_128x128_2k_camvid.py 1`) and '
+                'point tokenizer.checkpoint at its work_dir/latest.pth'
+            ) from None
         state = ckpt.get('state_dict', ckpt)
         own = self.state_dict()
         prefixes = module_prefixes(state, next(iter(own)))

@@ -17,7 +17,7 @@ LEAN = {
     'gss-ff-lean_swin-l_512x512_160k_ade20k':
     ('upernet_swin-l_512x512_160k_ade20k', 'vqvae_ade20k', 4096),
 }
-CAMVID_LEAN = 'gss-ff-lean_effnet-lite0_camvid'
+CAMVID_LEAN = 'gss-ff-lean_effnet-lite0_256x256_700_camvid'
 
 
 @pytest.fixture(scope='module', params=list(LEAN))
@@ -85,7 +85,7 @@ def test_camvid_lean_is_gss_ff_b_with_a_factorised_classifier():
     """Setting (b)'s GSS-FF-lean differs from GSS-FF (b) in the token
     classifier only, and trains two iterations at its real width."""
     cfg = load(CAMVID_LEAN)
-    reference = load('gss-ff_effnet-lite0_camvid')
+    reference = load('gss-ff_effnet-lite0_256x256_700_camvid')
     assert cfg.model.decode_head.pop('token_classifier_rank') == 32
     assert cfg.model == reference.model
     for key in ('data', 'optimizer', 'lr_config', 'runner', 'crop_size'):

@@ -60,7 +60,8 @@ MODELS = {
         'configs/gss/synthetic/vqvae_synthetic.py'),
     # baselines
     'upernet': lambda: _config_model(
-        'configs/gss/camvid/upernet_r18_camvid.py'),
+        'configs/gss/camvid/upernet_effnet-lite0_256x256_700_camvid.py',
+        **{'model.backbone.pretrained': None}),
     'fcn': lambda: _config_model('tests/configs/tiny_fcn.py'),
 }
 

@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import ROOT, data_options, load_tool
 
-CAMVID_UPERNET = osp.join(ROOT, 'configs', 'gss', 'camvid',
-                          'upernet_effnet-lite0_256x256_2k_camvid.py')
+CAMVID_UPERNET = osp.join(
+    ROOT, 'configs', 'gss', 'camvid',
+    'upernet-balanced_effnet-lite0_256x256_2k_camvid.py')
 
 
 @pytest.fixture(scope='module')

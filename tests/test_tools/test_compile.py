@@ -66,7 +66,7 @@ def test_compiled_train_step_matches_eager():
 def test_gss_head_and_tokenizer_decoder_compile():
     """GSS-FF's test path (token logits, tokenizer decoder, X⁻¹) gives the
     same labels with the head and the decoder compiled."""
-    cfg = load('gss-ff_r18_camvid')
+    cfg = load('gss-ff_r18_synthetic')
     cfg.model.decode_head.tokenizer.checkpoint = None
     torch.manual_seed(0)
     model = build_segmentor(cfg.model).eval()

@@ -212,8 +212,9 @@ def test_misspelt_cpu_bf16_key_is_an_error():
 
 def test_gss_tokens_identical_under_bf16():
     """Stage II's targets are the tokenizer's fp32 tokens, also in a
-    wrapped (bf16, channels-last) forward of the CamVid GSS-FF model."""
-    cfg = load('gss-ff_r18_camvid')
+    wrapped (bf16, channels-last) forward of the quick start's GSS-FF
+    model."""
+    cfg = load('gss-ff_r18_synthetic')
     cfg.model.decode_head.tokenizer.checkpoint = None
     torch.manual_seed(0)
     model = build_segmentor(cfg.model)

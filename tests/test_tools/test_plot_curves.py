@@ -10,7 +10,7 @@ from tests.conftest import ROOT, load_script
 
 UPERNET = 'upernet-balanced_effnet-lite0_256x256_2k_camvid'
 FF = 'gss-ff-balanced_effnet-lite0_256x256_2k_camvid'
-FTW = 'gss-ft-w-balanced_effnet-lite0_256x256_2k_camvid'
+FTW = 'gss-ft-w-balanced_effnet-lite0_256x256_2k_1k_camvid'
 
 
 @pytest.fixture(scope='module')

@@ -1,12 +1,14 @@
-# UPerNet, class-balanced (the converged CamVid suite's baseline; README,
-# "CamVid"): upernet_effnet-lite0_256x256_2k_camvid.py (same data, crops,
-# augmentation, optimizer, epochs and bf16) with a class-weighted
-# cross-entropy. With the plain loss UPerNet finds no cyclist (Bicyclist
-# 0.03 and 0.6 IoU over two seeds) and few poles (6.1 / 3.7): together
-# 0.3% and 1.0% of the train pixels.
+# UPerNet, class-balanced: the baseline of the converged CamVid suite
+# (docs/experiments/camvid.md), its cross-entropy weighted by class with
+# the weights of _base_/datasets/camvid_class_weight.py.
 _base_ = [
-    './upernet_effnet-lite0_256x256_2k_camvid.py',
-    '../_base_/datasets/camvid_class_weight.py'
+    '../_base_/models/upernet_effnet-lite0.py',
+    '../_base_/datasets/camvid.py',
+    '../_base_/datasets/camvid_class_weight.py',
+    '../_base_/schedules/camvid_2k.py', '../_base_/default_runtime.py'
 ]
 model = dict(
+    backbone=dict(data_norm={{_base_.img_norm_cfg}}),
     decode_head=dict(loss_decode=dict(class_weight={{_base_.class_weight}})))
+data = dict(samples_per_gpu=4, workers_per_gpu=1)
+log_config = dict(interval=20)

@@ -1,6 +1,7 @@
 # Stage I of GSS-FF-lean on Cityscapes: the project's maskige VQ-VAE (4×
 # tokens, 1,024 class-layout codes) trained on ground-truth label crops, as
-# vqvae_camvid.py; gss-ff-lean_r101_768x768_80k_cityscapes.py loads
+# camvid/vqvae-1k_128x128_2k_camvid.py;
+# gss-ff-lean_r101_768x768_80k_cityscapes.py loads
 # work_dirs/vqvae_cityscapes/latest.pth. 8k iterations of 8 crops of 512²
 # (about 22 passes over the 2,975 training maps; CPU times in docs/lean.md).
 # Evaluate the reconstruction upper bound with

@@ -4,8 +4,8 @@ class weights.
 A token cell is the patch of labels one token encodes. Cells of one class
 are the frequent layouts a token classifier learns first; cells of two or
 more classes (boundaries, thin objects) are rare layouts, which is where
-GSS loses to per-pixel heads (README, "CamVid"). The evaluation splits
-token accuracy by this, and ``GSSFFHead(mixed_cell_weight=...)`` weights
+GSS loses to per-pixel heads (docs/experiments/camvid.md). The evaluation
+splits token accuracy by this, and ``GSSFFHead(mixed_cell_weight=...)`` weights
 their token loss; ``GSSFFHead(cell_class_weight=...)`` weights each cell by
 the classes it holds.
 """

@@ -1,5 +1,5 @@
 # Stage-I schedule for the maskige VQ-VAE on the published datasets (the
-# shape of vqvae_camvid.py's, longer): AdamW lr 2e-3, 200 warm-up
+# shape of vqvae-1k_128x128_2k_camvid.py's, longer): AdamW lr 2e-3, 200 warm-up
 # iterations, poly decay over 8k iterations.
 optimizer = dict(type='AdamW', lr=2e-3, betas=(0.9, 0.99), weight_decay=0.0)
 optimizer_config = dict()
