@@ -167,6 +167,31 @@ def render_flops(prefix):
                   '× UPerNet'], rows)
 
 
+def render_memory(prefix):
+    """Peak test-time memory of one window, whole against tiled decoding."""
+    rows = [[link(row['config'], prefix),
+             '×'.join(map(str, row['input'])),
+             str(row['decode_tile_size'] or 'whole'),
+             f"{row['peak_gib']:.2f}", f"{row['vs_whole']:.2f}×",
+             f"{row['seconds']:.0f}"]
+            for row in load('memory')['rows']]
+    return table(['config', 'window', 'decode tiles', 'peak GiB',
+                  '× whole', 's (CPU)'], rows)
+
+
+def render_lean_time(prefix):
+    """Inference time of UPerNet, GSS-FF and GSS-FF-lean, side by side."""
+    rows = []
+    for row in load('lean_time')['rows']:
+        h, w = row['input']
+        rows.append([f"{row['setting']} ({h}×{w})", row['model'],
+                     link(current_config(row['config']), prefix),
+                     row['precision'], f"{row['seconds']:.2f}",
+                     f"{row['vs_upernet']:.2f}×"])
+    return table(['backbone, input', 'model', 'config', 'precision',
+                  's / window', '× UPerNet'], rows)
+
+
 def render_stage1_cpu(prefix):
     """CPU time of a stage-I iteration and of one epoch, one thread."""
     rows = [[link(row['config'], prefix), str(row['codes']),
@@ -278,6 +303,8 @@ TABLES = dict(
     token_loss=render_token_loss,
     model_zoo=render_model_zoo,
     flops=render_flops,
+    memory=render_memory,
+    lean_time=render_lean_time,
     onnx=render_onnx,
     stage1_cpu=render_stage1_cpu,
     **{f"{name.replace('bench_', '')}_{phase}":

@@ -7,8 +7,8 @@ _base_ = [
     '../_base_/schedules/adamw_poly_160k.py'
 ]
 model = dict(
-    # Decode and run X⁻¹ in tiles of 96 tokens: the same outputs, a third
-    # of the peak memory (docs/memory.md).
+    # Decode and run X⁻¹ in tiles of 96 tokens: the same outputs, a lower
+    # peak memory (docs/memory.md).
     decode_head=dict(
         num_classes=150, palette='ade20k',
         decode_tile_size=96),

@@ -7,8 +7,8 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/adamw_poly_80k.py'
 ]
 model = dict(
-    # Decode and run X⁻¹ in tiles of 96 tokens: the same outputs, a third
-    # of the peak memory (docs/memory.md).
+    # Decode and run X⁻¹ in tiles of 96 tokens: the same outputs, a lower
+    # peak memory (docs/memory.md).
     decode_head=dict(
         num_classes=19, palette='cityscapes',
         decode_tile_size=96),

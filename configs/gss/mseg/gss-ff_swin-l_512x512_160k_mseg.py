@@ -9,8 +9,8 @@ _base_ = [
 ]
 model = dict(
     type='MultiDomainEncoderDecoder',
-    # Decode and run X⁻¹ in tiles of 96 tokens: the same outputs, a third
-    # of the peak memory (docs/memory.md).
+    # Decode and run X⁻¹ in tiles of 96 tokens: the same outputs, a lower
+    # peak memory (docs/memory.md).
     decode_head=dict(
         num_classes=194, palette='mseg', pixel_head='shared',
         decode_tile_size=96),
