@@ -112,10 +112,15 @@ def build_model(cfg):
     """Build the segmentor of ``cfg`` in eval mode, without loading weights.
 
     SyncBN becomes BN: it runs without a process group and mmcv's counter
-    only recognises plain BN layers.
+    only recognises plain BN layers. Tokens decode as one grid.
     """
     cfg.model.pretrained = None
     cfg.model.train_cfg = None
+    head = cfg.model.get('decode_head')
+    if isinstance(head, dict) and head.get('decode_tile_size') is not None:
+        # Tiled decoding recomputes each tile's halo to bound memory
+        # (docs/memory.md gives its time cost): count the model's arithmetic.
+        head.decode_tile_size = None
     model = build_segmentor(cfg.model, test_cfg=cfg.get('test_cfg'))
     return revert_sync_batchnorm(model).eval()
 
