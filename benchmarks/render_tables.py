@@ -126,6 +126,21 @@ def render_camvid_curves(prefix):
     return table(['model', 'val mIoU (epochs) at each evaluation'], rows)
 
 
+def render_quickstart(prefix):
+    """Each stage of a recorded quick start: val metrics, training time,
+    and the classes it leaves at 0 IoU."""
+    rows = []
+    for stage in load('quickstart')['stages']:
+        metric = stage['metric']
+        zero = [c for c in CAMVID_CLASSES if metric[f'IoU.{c}'] == 0]
+        rows.append([stage['stage'], link(stage['config'], prefix),
+                     pct(metric['mIoU']), pct(metric['aAcc']),
+                     ', '.join(zero) or 'none',
+                     f"{stage['train_minutes']:.1f}"])
+    return table(['stage', 'config', 'val mIoU', 'aAcc', '0 IoU',
+                  'train (min)'], rows)
+
+
 def render_token_loss(prefix):
     """TokenCrossEntropyLoss and distinct-cell targets against mmseg's
     loss and every cell, side by side."""
@@ -385,6 +400,7 @@ TABLES = dict(
     camvid_tokens=render_camvid_tokens,
     camvid_curves=render_camvid_curves,
     token_loss=render_token_loss,
+    quickstart=render_quickstart,
     model_zoo=render_model_zoo,
     **{f'zoo-{folder}': render_zoo_models(folder)
        for folder in ('cityscapes', 'ade20k', 'mseg')},
