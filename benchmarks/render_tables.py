@@ -129,8 +129,8 @@ def render_camvid_curves(prefix):
 def render_quickstart(prefix):
     """Each stage of a recorded quick start: val metrics, training time,
     and the classes it leaves at 0 IoU."""
-    rows = []
-    for stage in load('quickstart')['stages']:
+    recorded, rows = load('quickstart'), []
+    for stage in recorded['stages']:
         metric = stage['metric']
         zero = [c for c in CAMVID_CLASSES if metric[f'IoU.{c}'] == 0]
         rows.append([stage['stage'], link(stage['config'], prefix),
@@ -138,7 +138,9 @@ def render_quickstart(prefix):
                      ', '.join(zero) or 'none',
                      f"{stage['train_minutes']:.1f}"])
     return table(['stage', 'config', 'val mIoU', 'aAcc', '0 IoU',
-                  'train (min)'], rows)
+                  'train (min)'], rows) + (
+        f"\n{recorded['cpu']}, {recorded['cores']} cores, "
+        f"torch {recorded['torch']}.\n")
 
 
 def render_token_loss(prefix):

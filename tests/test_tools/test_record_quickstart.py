@@ -65,7 +65,10 @@ def test_records_each_stage_and_renders_the_table(tmp_path, monkeypatch):
     assert recorded['cores'] >= 1 and recorded['torch']
 
     monkeypatch.setattr(render_tables, 'RESULTS', str(tmp_path))
-    rows = render_tables.render_quickstart('').splitlines()[2:]
+    rendered = render_tables.render_quickstart('').splitlines()
+    rows = rendered[2:4]
+    assert rendered[-1] == (f"{recorded['cpu']}, {recorded['cores']} cores, "
+                            f"torch {recorded['torch']}.")
     assert rows[0].split(' | ')[2:] == ['90.00', '97.00', 'none', '4.5 |']
     assert rows[1].split(' | ')[2:] == ['40.00', '80.00', 'Pole, Fence',
                                         '6.0 |']
