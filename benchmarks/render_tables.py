@@ -292,6 +292,32 @@ def render_lean_time(prefix):
                   's / window', '× UPerNet'], rows)
 
 
+def render_lean_profile(prefix):
+    """UPerNet's and GSS-FF-lean's time by part, against their FLOPs."""
+    rows = []
+    for row in load('lean_profile')['rows']:
+        h, w = row['input']
+        for part, spent in row['parts'].items():
+            if part == 'rest':
+                continue
+            rate = spent['gflops'] / spent['seconds']
+            rows.append([f"{row['setting']} ({h}×{w})", row['model'], part,
+                         f"{spent['seconds']:.3f}", f"{spent['gflops']:.1f}",
+                         f'{rate:.1f}'])
+    return table(['backbone, input', 'model', 'part', 's', 'GFLOPs',
+                  'GFLOP/s'], rows)
+
+
+def render_lean_ops(prefix):
+    """The operators that take the most time in UPerNet and GSS-FF-lean."""
+    rows = [[row['setting'], row['model'],
+             ', '.join(f"{name.replace('aten::', '')} {100 * share:.0f}%"
+                       for name, share in row['top_ops'])]
+            for row in load('lean_profile')['rows']]
+    return table(['backbone, input', 'model',
+                  'operators by self CPU time (share)'], rows)
+
+
 def render_stage1_cpu(prefix):
     """CPU time of a stage-I iteration and of one epoch, one thread."""
     rows = [[link(row['config'], prefix), str(row['codes']),
@@ -411,6 +437,8 @@ TABLES = dict(
     flops=render_flops,
     memory=render_memory,
     lean_time=render_lean_time,
+    lean_profile=render_lean_profile,
+    lean_ops=render_lean_ops,
     onnx=render_onnx,
     stage1_cpu=render_stage1_cpu,
     **{f"{name.replace('bench_', '')}_{phase}":
