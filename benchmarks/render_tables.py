@@ -318,6 +318,15 @@ def render_lean_ops(prefix):
                   'operators by self CPU time (share)'], rows)
 
 
+def render_lean_options(prefix):
+    """Cheaper CamVid lean heads: time and FLOPs beside UPerNet's."""
+    rows = [[row['option'], f"{row['seconds']:.3f}",
+             f"{row['vs_upernet']:.2f}×", f"{row['gflops']:.2f}"]
+            for row in load('lean_options')['rows']]
+    return table(['model (CamVid frame, 360×480)', 's', '× UPerNet',
+                  'GFLOPs'], rows)
+
+
 def render_stage1_cpu(prefix):
     """CPU time of a stage-I iteration and of one epoch, one thread."""
     rows = [[link(row['config'], prefix), str(row['codes']),
@@ -439,6 +448,7 @@ TABLES = dict(
     lean_time=render_lean_time,
     lean_profile=render_lean_profile,
     lean_ops=render_lean_ops,
+    lean_options=render_lean_options,
     onnx=render_onnx,
     stage1_cpu=render_stage1_cpu,
     **{f"{name.replace('bench_', '')}_{phase}":
