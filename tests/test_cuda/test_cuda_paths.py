@@ -16,7 +16,7 @@ import sys
 import pytest
 import torch
 
-from tests.conftest import ROOT, load_tool
+from tests.conftest import ROOT, load_tool, run_options
 from tests.test_configs.tiny_gss import batch, build_tiny
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(),
@@ -27,10 +27,7 @@ AMP = ("optimizer_config = dict(type='Fp16OptimizerHook', "
 
 
 def opts(root, *extra):
-    return ['--cfg-options', *(f'data.{s}.data_root={root}'
-                               for s in ('train', 'val', 'test')),
-            'data.workers_per_gpu=0', 'data.persistent_workers=False',
-            'log_config.interval=1', 'lr_config.warmup_iters=5', *extra]
+    return run_options(root, 'lr_config.warmup_iters=5', *extra)
 
 
 def amp_config(tmp_path, name):
