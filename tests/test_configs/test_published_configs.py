@@ -208,7 +208,7 @@ def test_reconstruction_configs(name):
         palette=palette,
         num_classes=num_classes,
         upsample_factor=upsample,
-        test_scores='one_hot',
+        inverse_scores='one_hot',
         test_resize='stretch')
     tests = cfg.data.test if isinstance(cfg.data.test, list) else [
         cfg.data.test

@@ -207,7 +207,7 @@ def test_soft_inverse_labels_do_not_depend_on_the_temperature(mode):
     img = torch.randn(2, 3, 40, 40)
     labels = {}
     for temperature in (0.01, 0.1, 1.0):
-        model.decode_head.temperature = temperature
+        model.decode_head.free_inverse.temperature = temperature
         labels[temperature] = model.inference(img, metas(2, 40),
                                               True).argmax(1)
     assert len(labels[0.01].unique()) > 1
@@ -579,3 +579,21 @@ def test_neighbourhood_inverse_is_selectable():
     assert torch.equal(pred, expected.argmax(1))
     with pytest.raises(ValueError, match="'neighbourhood'"):
         build(tiny_cfg(inverse_scores='nearest'))
+
+
+def test_heads_and_stage1_share_one_training_free_inverse():
+    """One X⁻¹ option: the GSS heads and the stage-I autoencoder take
+    ``inverse_scores`` with the component's default and compute it with
+    :class:`~gss.maskige.TrainingFreeInverse`."""
+    import inspect
+
+    from gss.maskige import DEFAULT_INVERSE_SCORES, TrainingFreeInverse
+    from gss.models.heads import GSSFFHead
+    from gss.models.segmentors import MaskigeAutoencoder
+    for cls in (GSSFFHead, MaskigeAutoencoder):
+        params = inspect.signature(cls.__init__).parameters
+        assert params['inverse_scores'].default == DEFAULT_INVERSE_SCORES
+    model = build(tiny_cfg(inverse_scores='soft', temperature=0.5))
+    assert isinstance(model.decode_head.free_inverse, TrainingFreeInverse)
+    assert (model.decode_head.free_inverse.scores,
+            model.decode_head.free_inverse.temperature) == ('soft', 0.5)
