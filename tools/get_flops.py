@@ -81,6 +81,7 @@ from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from gss.deploy import shape_only  # noqa: E402
 from gss.models.segmentors import MaskigeAutoencoder  # noqa: E402
 
 
@@ -244,7 +245,10 @@ def complexity(model, size, device='cpu', per_layer=False):
     model.forward = dummy_forward(model)
     start = time.perf_counter()
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as total:
+        # Value checks are switched off: meta tensors have no values, and
+        # the checks are not the model's arithmetic.
+        with torch.no_grad(), shape_only(), FlopCounterMode(
+                display=False) as total:
             mmcv_flops, _ = get_model_complexity_info(
                 model, (3, *size),
                 print_per_layer_stat=per_layer,

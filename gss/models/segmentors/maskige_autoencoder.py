@@ -141,10 +141,10 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
         mult = self._multiple()
         h, w = labels.shape[-2:]
         pad_h, pad_w = (-h) % mult, (-w) % mult
-        # Exported graphs always pad (by 0 where the size tiles).
-        if pad_h or pad_w or torch.onnx.is_in_onnx_export():
-            labels = F.pad(labels[:, None].float(), (0, pad_w, 0, pad_h),
-                           mode='replicate')[:, 0].long()
+        # Padded by 0 too where the size tiles: one path for every size,
+        # as a traced graph needs.
+        labels = F.pad(labels[:, None].float(), (0, pad_w, 0, pad_h),
+                       mode='replicate')[:, 0].long()
         if self.upsample_factor != 1:
             labels = upsample_labels(
                 labels, self.upsample_factor, self.num_classes,
@@ -219,10 +219,10 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
             recon, _, _ = self.reconstruct(labels)
             s = self.upsample_factor
             logits = self.test_logits(recon)[..., :h * s, :w * s]
-        # Exported graphs always resize (the identity where the size tiles).
-        if logits.shape[-2:] != (h, w) or torch.onnx.is_in_onnx_export():
-            logits = resize(logits, size=(h, w), mode='bilinear',
-                            align_corners=False)
+        # Resized also where the size is already (h, w) (an exact copy
+        # then): one path for every size, as a traced graph needs.
+        logits = resize(logits, size=(h, w), mode='bilinear',
+                        align_corners=False)
         if rescale:
             logits = resize(logits, size=img_meta[0]['ori_shape'][:2],
                             mode='bilinear', align_corners=False)
