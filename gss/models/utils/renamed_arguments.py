@@ -22,12 +22,11 @@ def renamed_arguments(renamed):
         def checked(self, *args, **kwargs):
             old = [name for name in kwargs if name in renamed]
             if old:
-                fixes = '; '.join(
-                    f'{name}={kwargs[name]!r} → {renamed[name]}='
-                    f'{kwargs[name]!r}' for name in old)
-                raise TypeError(
-                    f'{type(self).__name__}: {", ".join(old)} was renamed: '
-                    f'write {fixes} in the config')
+                # build_from_cfg prefixes the class name.
+                raise TypeError('; '.join(
+                    f'{name} was renamed {renamed[name]}: write '
+                    f'{renamed[name]}={kwargs[name]!r} instead of '
+                    f'{name}={kwargs[name]!r} in the config' for name in old))
             init(self, *args, **kwargs)
 
         return checked
