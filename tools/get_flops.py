@@ -27,7 +27,9 @@ FLOP):
 Weights are not loaded (FLOPs and parameter counts do not depend on them),
 so nothing is downloaded. By default the forward runs on the ``meta``
 device: tensors carry shapes but no data, so no arithmetic is done and even
-the full-size models are counted in about a second. ``--device cpu`` (or
+the full-size models are counted in about a second (the checks that read
+values, such as the token-id range, are switched off on every device by
+``gss.deploy.shape_only``). ``--device cpu`` (or
 ``cuda``) runs the forward for real, which also times it.
 """
 import argparse

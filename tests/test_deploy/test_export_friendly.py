@@ -112,5 +112,5 @@ def test_shape_only_decodes_meta_tokens():
     with torch.no_grad():
         with shape_only():
             assert dvae.to('meta').decode(tokens).shape == (1, 3, 16, 24)
-        with pytest.raises(Exception):
+        with pytest.raises(RuntimeError, match='meta tensors'):
             dvae.decode(tokens)
