@@ -1,5 +1,6 @@
 """GSS-FF / GSS-FT-W heads: targets, losses, training, inference, layout."""
 import copy
+import inspect
 
 import mmcv
 import numpy as np
@@ -9,6 +10,9 @@ from mmcv.runner import build_optimizer
 from mmseg.models import build_segmentor
 
 import tests.patch_tokenizer  # noqa: F401  (registers PatchLabelTokenizer)
+from gss.maskige import DEFAULT_INVERSE_SCORES, TrainingFreeInverse
+from gss.models.heads import GSSFFHead
+from gss.models.segmentors import MaskigeAutoencoder
 from gss.utils.checkpoint import is_ftw_inverse_key
 
 K = 11
@@ -582,16 +586,16 @@ def test_neighbourhood_inverse_is_selectable():
 
 def test_heads_and_stage1_share_one_training_free_inverse():
     """One X⁻¹ option: the GSS heads and the stage-I autoencoder take
-    ``inverse_scores`` with the component's default and compute it with
-    :class:`~gss.maskige.TrainingFreeInverse`."""
-    import inspect
-
-    from gss.maskige import DEFAULT_INVERSE_SCORES, TrainingFreeInverse
-    from gss.models.heads import GSSFFHead
-    from gss.models.segmentors import MaskigeAutoencoder
+    ``inverse_scores`` and its settings with the component's defaults and
+    compute it with :class:`~gss.maskige.TrainingFreeInverse`."""
+    component = inspect.signature(TrainingFreeInverse).parameters
+    assert component['scores'].default == DEFAULT_INVERSE_SCORES
     for cls in (GSSFFHead, MaskigeAutoencoder):
         params = inspect.signature(cls.__init__).parameters
         assert params['inverse_scores'].default == DEFAULT_INVERSE_SCORES
+        for name in ('temperature', 'neighbourhood_window',
+                     'neighbourhood_tolerance'):
+            assert params[name].default == component[name].default, name
     model = build(tiny_cfg(inverse_scores='soft', temperature=0.5))
     assert isinstance(model.decode_head.free_inverse, TrainingFreeInverse)
     assert (model.decode_head.free_inverse.scores,
