@@ -1,7 +1,7 @@
 """Deployment: ONNX export and ONNX Runtime inference (optional extra:
 ``pip install -r requirements/deploy.txt``; onnx and onnxruntime are only
 imported when a function here needs them)."""
-from .export_friendly import export_friendly
+from .export_friendly import export_friendly, shape_only
 from .onnx import (INSTALL_HINT, AutoencoderExportWrapper,
                    DeployMismatchError, ONNXRuntimeMultiDomainSegmentor,
                    ONNXRuntimeSegmentor, SegmentorExportWrapper, build_model,
@@ -17,5 +17,5 @@ __all__ = [
     'example_input', 'export_friendly', 'export_onnx', 'export_wrapper',
     'inference_session', 'load_input', 'require_onnxruntime', 'run_session',
     'DeployMismatchError', 'graph_identity', 'write_identity',
-    'check_identity'
+    'check_identity', 'shape_only'
 ]

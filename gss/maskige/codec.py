@@ -122,15 +122,16 @@ def labels_to_maskige(labels,
     _check_label_range(labels, num_classes, ignore_index)
     index = labels.long()
     ignored = labels == ignore_index
-    # An exported graph must handle ignored pixels whatever the example.
-    if torch.onnx.is_in_onnx_export() or ignored.any():
-        if ignore_color is None:
-            raise ValueError(f'labels contain ignore_index={ignore_index} '
-                             'but no ignore_color was given')
+    if ignore_color is not None:
+        # Appended whether or not a pixel is ignored: one path for every
+        # input (a traced graph must paint the pixels its example lacked).
         ignore = _check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
                                labels.device)
         table = torch.cat([table, ignore])
         index = index.masked_fill(ignored, num_classes)
+    elif ignored.any():
+        raise ValueError(f'labels contain ignore_index={ignore_index} '
+                         'but no ignore_color was given')
     table = table.round().to(dtype) if dtype == torch.uint8 else (
         table / 255).to(dtype)
     return table[index].permute(0, 3, 1, 2).contiguous()
@@ -299,6 +300,9 @@ def neighbourhood_nearest(maskige, colors, num_outputs=None, window=9,
 def _linear_argmin(maskige, weight, bias):
     """Per-pixel ``argmin_k (bias_k + weight_k . x)`` in pixel chunks.
 
+    Graph export swaps in a loop-free version
+    (``gss.deploy.export_friendly``).
+
     Args:
         maskige (Tensor): (B, 3, H, W) float.
         weight (Tensor): (K, 3).
@@ -308,12 +312,6 @@ def _linear_argmin(maskige, weight, bias):
         Tensor: (B, H, W) long.
     """
     batch, _, height, width = maskige.shape
-    if torch.onnx.is_in_onnx_export():
-        # All pixels in one block: the chunk loop below would be unrolled
-        # for the example input's size and batch. Same (P, K) layout.
-        scores = torch.matmul(maskige.flatten(2).transpose(1, 2),
-                              weight.T) + bias
-        return scores.argmin(dim=2).reshape(batch, height, width)
     pixels = maskige.reshape(batch, 3, -1)
     out = torch.empty(batch, height * width, dtype=torch.long,
                       device=maskige.device)
