@@ -447,11 +447,24 @@ class GSSFFHead(BaseDecodeHead):
             the network input's (token grid × ``token_stride``).
         """
         tokens = self.predicted_tokens(inputs)
-        maskige = self.tokenizer.decode(tokens)
+        return self.inverse_input(self.tokenizer.decode(tokens),
+                                  tokens.shape[1:])
+
+    def inverse_input(self, maskige, grid_size):
+        """A decoded maskige at the resolution X⁻¹ reads it.
+
+        Args:
+            maskige (Tensor): (B, 3, H, W) decoded from a token grid.
+            grid_size (tuple[int]): (h, w) of that grid.
+
+        Returns:
+            Tensor: ``maskige`` itself (``inverse_resolution='decoded'``) or
+            resized to the network input's size (grid × ``token_stride``).
+        """
         if self.inverse_resolution == 'decoded':
             return maskige
         return resize(maskige,
-                      size=[s * self.token_stride for s in tokens.shape[1:]],
+                      size=[s * self.token_stride for s in grid_size],
                       mode='bilinear', align_corners=self.align_corners)
 
     def inverse_context(self):
