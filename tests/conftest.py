@@ -90,3 +90,27 @@ def street_data(tmp_path_factory):
     generate_street_scenes(str(root), num_train=8, num_val=4, height=64,
                            width=64, seed=0)
     return str(root)
+
+
+@pytest.fixture
+def random_gss_ff(street_data, tmp_path):
+    """The quick-start GSS-FF with random weights (a 32-code VQ-VAE, so that
+    predictions hold many classes), its config reading ``street_data``."""
+    import mmcv
+    import torch
+    from mmseg.models import build_segmentor
+    cfg = mmcv.Config.fromfile(
+        osp.join(ROOT, 'configs/gss/synthetic/gss-ff_r18_synthetic.py'))
+    cfg.model.decode_head.tokenizer.checkpoint = None
+    cfg.model.decode_head.tokenizer.quantizer = dict(
+        type='EMAVectorQuantizer', num_codes=32)
+    for split in ('train', 'val', 'test'):
+        cfg.data[split].data_root = street_data
+    cfg.data.update(workers_per_gpu=0, persistent_workers=False)
+    config = str(tmp_path / 'gss-ff.py')
+    cfg.dump(config)
+    torch.manual_seed(0)
+    model = build_segmentor(cfg.model)
+    ckpt = str(tmp_path / 'ff.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    return config, ckpt

@@ -2,39 +2,14 @@
 scored as the test tool would score that head."""
 import glob
 import json
-import os.path as osp
 
-import mmcv
 import pytest
-import torch
-from mmseg.models import build_segmentor
 
-from tests.conftest import ROOT, load_tool
+from tests.conftest import load_tool
 
 
-@pytest.fixture
-def gss_ff(street_data, tmp_path):
-    """The quick-start GSS-FF with random weights (a 32-code VQ-VAE, so that
-    predictions hold many classes), its config reading ``street_data``."""
-    cfg = mmcv.Config.fromfile(
-        osp.join(ROOT, 'configs/gss/synthetic/gss-ff_r18_synthetic.py'))
-    cfg.model.decode_head.tokenizer.checkpoint = None
-    cfg.model.decode_head.tokenizer.quantizer = dict(
-        type='EMAVectorQuantizer', num_codes=32)
-    for split in ('train', 'val', 'test'):
-        cfg.data[split].data_root = street_data
-    cfg.data.update(workers_per_gpu=0, persistent_workers=False)
-    config = str(tmp_path / 'gss-ff.py')
-    cfg.dump(config)
-    torch.manual_seed(0)
-    model = build_segmentor(cfg.model)
-    ckpt = str(tmp_path / 'ff.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
-    return config, ckpt
-
-
-def test_each_threshold_scores_as_tools_test(gss_ff, tmp_path):
-    config, ckpt = gss_ff
+def test_each_threshold_scores_as_tools_test(random_gss_ff, tmp_path):
+    config, ckpt = random_gss_ff
     out = tmp_path / 'fit.json'
     best, metrics = load_tool('fit_pixel_fusion').main(
         [config, ckpt, '--thresholds', '0.5', '1.0', '--out', str(out)])
@@ -61,16 +36,16 @@ def test_each_threshold_scores_as_tools_test(gss_ff, tmp_path):
         metrics[best]['mIoU']
 
 
-def test_a_head_without_pixel_head_is_refused(gss_ff):
-    config, ckpt = gss_ff
+def test_a_head_without_pixel_head_is_refused(random_gss_ff):
+    config, ckpt = random_gss_ff
     with pytest.raises(SystemExit, match='without an auxiliary pixel head'):
         load_tool('fit_pixel_fusion').main(
             [config, ckpt, '--cfg-options', 'model.decode_head.pixel_head='
              'None'])
 
 
-def test_thresholds_outside_0_1_are_refused(gss_ff):
-    config, ckpt = gss_ff
+def test_thresholds_outside_0_1_are_refused(random_gss_ff):
+    config, ckpt = random_gss_ff
     with pytest.raises(SystemExit, match=r'in \(0, 1\]'):
         load_tool('fit_pixel_fusion').main(
             [config, ckpt, '--thresholds', '0', '0.5'])
