@@ -13,7 +13,7 @@ from gss.deploy.export_friendly import (adaptive_avg_pool2d,
                                         adaptive_padding,
                                         shift_window_attention)
 from gss.maskige import labels_to_maskige
-from gss.maskige.codec import CHUNK_ELEMENTS, _linear_argmin
+from gss.maskige.linear_argmin import CHUNK_ELEMENTS, linear_argmin
 
 EXPORTING = 'torch.onnx.is_in_onnx_export'
 
@@ -67,9 +67,9 @@ def test_loop_free_nearest_colour_equals_the_chunked_one():
     # More pixels than one chunk, so the normal path really loops.
     maskige = torch.rand(2, 3, 120, 130, generator=gen)
     assert maskige[0, 0].numel() > CHUNK_ELEMENTS // len(palette)
-    chunked = _linear_argmin(maskige, weight, bias)
+    chunked = linear_argmin(maskige, weight, bias)
     with mock.patch(EXPORTING, return_value=True):
-        loop_free = _linear_argmin(maskige, weight, bias)
+        loop_free = linear_argmin(maskige, weight, bias)
     assert torch.equal(loop_free, chunked)
     assert len(torch.unique(chunked)) > 10
 
