@@ -145,7 +145,7 @@ from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
                       apply_cpu_retain_memory, build_ddp, init_dist)
 from gss.datasets import check_not_empty  # noqa: E402
 from gss.utils import load_checkpoint  # noqa: E402
-from gss.utils.config_check import check_test_config  # noqa: E402
+from gss.apis.config_check import check_test_config  # noqa: E402
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 
