@@ -10,20 +10,23 @@ give a graph that is wrong or fails at any other height, width or batch.
 
 The functions below compute the same numbers with size arithmetic the
 tracer records (always pad/crop, by zero where nothing is needed; pooling as
-two averaging matrices built from the traced size). :func:`export_friendly`
-swaps them in for the duration of an export only, so the normal path is
-unchanged; ``tests/test_deploy/test_export_friendly.py`` checks them
+two averaging matrices built from the traced size).
+:func:`gss.compat.use_export_friendly_layers` swaps them in for the
+duration of an export only, so the normal path is unchanged;
+``tests/test_deploy/test_export_friendly.py`` checks them
 against mmseg's on sizes that need and do not need padding.
 """
-import contextlib
-
 import torch
 import torch.nn.functional as F
-from mmseg.models.backbones.swin import ShiftWindowMSA
 from mmseg.models.utils.embed import AdaptivePadding
 
 #: Mask value of mmseg's shifted windows for pairs of different regions.
 _MASK_VALUE = -100.0
+
+# The functions below fall back to these where nothing size-dependent is
+# traced; read at import, before an export swaps the replacements in.
+_mmseg_adaptive_padding = AdaptivePadding.forward
+_torch_adaptive_avg_pool2d = F.adaptive_avg_pool2d
 
 
 def _shift_region_ids(length, window_size, shift_size, device):
@@ -104,7 +107,7 @@ def adaptive_padding(pad, x):
     """
     extents = [(k - 1) * d + 1 for k, d in zip(pad.kernel_size, pad.dilation)]
     if any(e < s for e, s in zip(extents, pad.stride)):
-        return _ORIGINAL['adaptive_padding'](pad, x)
+        return _mmseg_adaptive_padding(pad, x)
     amounts = [((n + s - 1) // s - 1) * s + e - n
                for n, s, e in zip(x.shape[-2:], pad.stride, extents)]
     pad_h, pad_w = amounts
@@ -146,31 +149,7 @@ def adaptive_avg_pool2d(x, output_size):
     out_h, out_w = (output_size, output_size) if isinstance(
         output_size, int) else tuple(output_size)
     if None in (out_h, out_w) or (out_h, out_w) == (1, 1):
-        return _ORIGINAL['adaptive_avg_pool2d'](x, output_size)
+        return _torch_adaptive_avg_pool2d(x, output_size)
     rows = _pool_matrix(x.shape[-2], out_h, x)
     cols = _pool_matrix(x.shape[-1], out_w, x)
     return torch.einsum('ih,bchw,jw->bcij', rows, x, cols)
-
-
-_ORIGINAL = dict(
-    shift_window_attention=ShiftWindowMSA.forward,
-    adaptive_padding=AdaptivePadding.forward,
-    adaptive_avg_pool2d=F.adaptive_avg_pool2d)
-
-
-@contextlib.contextmanager
-def export_friendly():
-    """Run mmseg's size-dependent layers through the functions above.
-
-    Used around ``torch.onnx.export`` only; the previous forwards are
-    restored on exit, also after an error.
-    """
-    ShiftWindowMSA.forward = shift_window_attention
-    AdaptivePadding.forward = adaptive_padding
-    F.adaptive_avg_pool2d = adaptive_avg_pool2d
-    try:
-        yield
-    finally:
-        ShiftWindowMSA.forward = _ORIGINAL['shift_window_attention']
-        AdaptivePadding.forward = _ORIGINAL['adaptive_padding']
-        F.adaptive_avg_pool2d = _ORIGINAL['adaptive_avg_pool2d']

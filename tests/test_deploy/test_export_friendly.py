@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from mmseg.models.backbones.swin import ShiftWindowMSA
 from mmseg.models.utils.embed import AdaptivePadding
 
-from gss.deploy import export_friendly
+from gss.compat import use_export_friendly_layers
 from gss.deploy.export_friendly import (adaptive_avg_pool2d,
                                         adaptive_padding,
                                         shift_window_attention)
@@ -47,11 +47,11 @@ def test_adaptive_avg_pool2d_matches_torch(output_size):
     torch.testing.assert_close(actual, expected, rtol=0, atol=1e-6)
 
 
-def test_export_friendly_swaps_only_inside_and_restores_after_errors():
+def test_export_friendly_layers_swap_only_inside_and_restore_after_errors():
     originals = (ShiftWindowMSA.forward, AdaptivePadding.forward,
                  F.adaptive_avg_pool2d)
     with pytest.raises(RuntimeError, match='boom'):
-        with export_friendly():
+        with use_export_friendly_layers():
             assert ShiftWindowMSA.forward is shift_window_attention
             assert AdaptivePadding.forward is adaptive_padding
             assert F.adaptive_avg_pool2d is adaptive_avg_pool2d
