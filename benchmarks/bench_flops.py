@@ -65,7 +65,8 @@ SETTINGS = (
 )
 #: (config, input size, the paper's metric, its name) of the published
 #: models: mIoU on Cityscapes / ADE20K val, the h.mean over MSeg's test
-#: datasets, and the DALL·E dVAE's reconstruction upper bound.
+#: datasets, and the DALL·E dVAE's reconstruction upper bound (None: not
+#: in the paper).
 ZOO = (
     ('cityscapes/gss-ff_r101_768x768_80k_cityscapes.py', (768, 768), 77.76,
      'mIoU'),
@@ -89,6 +90,7 @@ ZOO = (
     ('cityscapes/dalle_reconstruction_cityscapes.py', (1024, 2048), 95.17,
      'mIoU'),
     ('ade20k/dalle_reconstruction_ade20k.py', (512, 512), 87.73, 'mIoU'),
+    ('mseg/dalle_reconstruction_mseg.py', (512, 512), None, 'mIoU'),
 )
 #: The lean variant's goal, in multiples of UPerNet's FLOPs, in these
 #: settings (issue #13: the published backbones at their inputs).
@@ -101,15 +103,23 @@ def measure(config, size):
 
     Returns:
         dict: ``gflops`` (operator counter), ``parts`` (name → GFLOPs;
-        the decode head without its tokenizer) and ``params`` (millions).
+        the decode head without its tokenizer), ``params`` and
+        ``trainable_params`` (millions; those the config trains),
+        ``mmcv_gflops`` (mmcv's module-hook counter) and ``iters`` (the
+        schedule's iterations; None for the training-free configs).
     """
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'gss', config))
+    runner = cfg.get('runner')
+    iters = runner.get('max_iters') if runner else None
     result = get_flops.complexity(get_flops.build_model(cfg), size, 'meta')
     return dict(
         gflops=result['aten_flops'] / 1e9,
         parts={name: part['aten_flops'] / 1e9
                for name, part in result['parts'].items()},
-        params=result['params'] / 1e6)
+        params=result['params'] / 1e6,
+        trainable_params=result['trainable_params'] / 1e6,
+        mmcv_gflops=result['mmcv_flops'] / 1e9,
+        iters=iters)
 
 
 def main(argv=None):
@@ -162,9 +172,8 @@ def zoo(out):
     for config, size, paper, metric in ZOO:
         counted = measure(config, size)
         rows.append(dict(config=f'configs/gss/{config}', input=list(size),
-                         paper=paper, metric=metric,
-                         gflops=counted['gflops'], params=counted['params']))
-        print(f'{config:58s} {paper:6.2f} {metric:7s} '
+                         paper=paper, metric=metric, **counted))
+        print(f'{config:58s} {paper or float("nan"):6.2f} {metric:7s} '
               f'{counted["params"]:7.2f} M {counted["gflops"]:8.1f} G')
     os.makedirs(osp.dirname(out), exist_ok=True)
     with open(out, 'w') as f:

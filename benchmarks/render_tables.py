@@ -126,6 +126,23 @@ def render_camvid_curves(prefix):
     return table(['model', 'val mIoU (epochs) at each evaluation'], rows)
 
 
+def render_quickstart(prefix):
+    """Each stage of a recorded quick start: val metrics, training time,
+    and the classes it leaves at 0 IoU."""
+    recorded, rows = load('quickstart'), []
+    for stage in recorded['stages']:
+        metric = stage['metric']
+        zero = [c for c in CAMVID_CLASSES if metric[f'IoU.{c}'] == 0]
+        rows.append([stage['stage'], link(stage['config'], prefix),
+                     pct(metric['mIoU']), pct(metric['aAcc']),
+                     ', '.join(zero) or 'none',
+                     f"{stage['train_minutes']:.1f}"])
+    return table(['stage', 'config', 'val mIoU', 'aAcc', '0 IoU',
+                  'train (min)'], rows) + (
+        f"\n{recorded['cpu']}, {recorded['cores']} cores, "
+        f"torch {recorded['torch']}.\n")
+
+
 def render_token_loss(prefix):
     """TokenCrossEntropyLoss and distinct-cell targets against mmseg's
     loss and every cell, side by side."""
@@ -135,18 +152,101 @@ def render_token_loss(prefix):
     return table(['part', 'before (s)', 'after (s)', 'speed-up'], rows)
 
 
+def paper_metric(row):
+    """The paper's metric of a model zoo row, '–' where it has none."""
+    return '–' if row['paper'] is None else f"{row['paper']:.2f}"
+
+
 def render_model_zoo(prefix):
     """The published models: paper metric, params, FLOPs of one window."""
     rows = []
     for row in load('model_zoo')['rows']:
-        metric = f"{row['paper']:.2f}"
-        if row['metric'] != 'mIoU':
+        metric = paper_metric(row)
+        if row['metric'] != 'mIoU' and row['paper'] is not None:
             metric += f" ({row['metric']})"
         h, w = row['input']
         rows.append([link(row['config'], prefix), metric,
                      f"{row['params']:.2f} M",
                      f"{row['gflops']:.1f} G ({h}×{w})"])
     return table(['config', 'paper', 'params', 'FLOPs (input)'], rows)
+
+
+#: Names of a published config's fields (``{algo}_{backbone}_...``).
+ALGOS = {'gss-ff': 'GSS-FF', 'gss-ft-w': 'GSS-FT-W'}
+BACKBONES = {'r101': 'R101', 'swin-l': 'Swin-L', 'hrnet-w48': 'HRNet-W48'}
+DATASETS = {'cityscapes': 'Cityscapes', 'ade20k': 'ADE20K', 'mseg': 'MSeg'}
+
+
+def zoo_fields(row):
+    """(folder, algo, backbone, crop) of a model zoo row's config name;
+    the DALL·E reconstruction configs have no backbone or crop."""
+    folder, name = row['config'].split('/')[-2:]
+    fields = osp.splitext(name)[0].split('_')
+    if fields[0] not in ALGOS:
+        return folder, None, None, None
+    return folder, fields[0], fields[1], fields[2].replace('x', '×')
+
+
+def render_zoo_models(folder):
+    """The published GSS-FF and GSS-FT-W models of one dataset: schedule,
+    the paper's metric, params (trained in that stage), FLOPs."""
+    def render(prefix):
+        rows = [row for row in load('model_zoo')['rows']
+                if zoo_fields(row)[0] == folder and zoo_fields(row)[1]]
+        ff_iters = {zoo_fields(row)[2]: row['iters'] for row in rows
+                    if zoo_fields(row)[1] == 'gss-ff'}
+        lines = []
+        for row in rows:
+            _, algo, backbone, crop = zoo_fields(row)
+            iters = f"{row['iters'] // 1000}k"
+            if algo == 'gss-ft-w':  # trained on its GSS-FF checkpoint
+                iters = f'{ff_iters[backbone] // 1000}k + {iters}'
+            lines.append([
+                ALGOS[algo], BACKBONES[backbone], crop, iters,
+                paper_metric(row),
+                f"{row['params']:.2f} M ({row['trainable_params']:.2f} M)",
+                f"{row['gflops']:.1f} G", link(row['config'], prefix)])
+        return table(['model', 'backbone', 'crop', 'iters',
+                      f"{rows[0]['metric']} (paper)", 'params',
+                      'FLOPs (one test window)', 'config'], lines)
+
+    return render
+
+
+def render_zoo_reconstruction(prefix):
+    """The DALL·E dVAE's reconstruction upper bound of each dataset."""
+    rows = []
+    for row in load('model_zoo')['rows']:
+        folder, algo = zoo_fields(row)[:2]
+        if algo is None:
+            h, w = row['input']
+            rows.append([DATASETS[folder], paper_metric(row),
+                         f"{row['params']:.2f} M (frozen)",
+                         f"{row['gflops']:.1f} G ({h}×{w})",
+                         link(row['config'], prefix)])
+    return table(['dataset', 'mIoU (paper)', 'params',
+                  'FLOPs for one label map', 'config'], rows)
+
+
+def render_zoo_flops(prefix):
+    """GFLOPs of each published model by part, and mmcv's count."""
+    rows = []
+    for row in load('model_zoo')['rows']:
+        folder, algo, backbone, _ = zoo_fields(row)
+        parts = row['parts']
+        h, w = row['input']
+        if algo:
+            cells = [f'{ALGOS[algo]} {BACKBONES[backbone]} '
+                     f'({DATASETS[folder]})',
+                     f"{parts['backbone']:.1f}", f"{parts['decode head']:.1f}",
+                     f"{parts['tokenizer']:.1f}"]
+        else:
+            cells = [f'DALL·E reconstruction ({DATASETS[folder]})', 'none',
+                     'none', f"{parts['tokenizer']:.1f} (encode + decode)"]
+        rows.append([cells[0], f'{h}×{w}', *cells[1:],
+                     f"{row['gflops']:.1f}", f"{row['mmcv_gflops']:.1f}"])
+    return table(['model', 'input', 'backbone', 'head (without dVAE)',
+                  'dVAE', 'total', 'mmcv counter'], rows)
 
 
 def render_flops(prefix):
@@ -190,6 +290,41 @@ def render_lean_time(prefix):
                      f"{row['vs_upernet']:.2f}×"])
     return table(['backbone, input', 'model', 'config', 'precision',
                   's / window', '× UPerNet'], rows)
+
+
+def render_lean_profile(prefix):
+    """UPerNet's and GSS-FF-lean's time by part, against their FLOPs."""
+    rows = []
+    for row in load('lean_profile')['rows']:
+        h, w = row['input']
+        for part, spent in row['parts'].items():
+            if part == 'rest':
+                continue
+            rate = spent['gflops'] / spent['seconds']
+            rows.append([f"{row['setting']} ({h}×{w})", row['model'], part,
+                         f"{spent['seconds']:.3f}", f"{spent['gflops']:.1f}",
+                         f'{rate:.1f}'])
+    return table(['backbone, input', 'model', 'part', 's', 'GFLOPs',
+                  'GFLOP/s'], rows)
+
+
+def render_lean_ops(prefix):
+    """The operators that take the most time in UPerNet and GSS-FF-lean."""
+    rows = [[row['setting'], row['model'],
+             ', '.join(f"{name.replace('aten::', '')} {100 * share:.0f}%"
+                       for name, share in row['top_ops'])]
+            for row in load('lean_profile')['rows']]
+    return table(['backbone, input', 'model',
+                  'operators by self CPU time (share)'], rows)
+
+
+def render_lean_options(prefix):
+    """Cheaper CamVid lean heads: time and FLOPs beside UPerNet's."""
+    rows = [[row['option'], f"{row['seconds']:.3f}",
+             f"{row['vs_upernet']:.2f}×", f"{row['gflops']:.2f}"]
+            for row in load('lean_options')['rows']]
+    return table(['model (CamVid frame, 360×480)', 's', '× UPerNet',
+                  'GFLOPs'], rows)
 
 
 def render_stage1_cpu(prefix):
@@ -282,8 +417,9 @@ def render_configs(folder):
                 results[config] = f"{pct(run['metric']['mIoU'])} val mIoU"
         else:
             for row in load('model_zoo')['rows']:
-                results[row['config']] = (f"{row['paper']:.2f} "
-                                          f"{row['metric']} (paper)")
+                if row['paper'] is not None:
+                    results[row['config']] = (f"{row['paper']:.2f} "
+                                              f"{row['metric']} (paper)")
         rows = []
         for path in sorted(glob.glob(
                 osp.join(ROOT, 'configs', 'gss', folder, '*.py'))):
@@ -301,10 +437,18 @@ TABLES = dict(
     camvid_tokens=render_camvid_tokens,
     camvid_curves=render_camvid_curves,
     token_loss=render_token_loss,
+    quickstart=render_quickstart,
     model_zoo=render_model_zoo,
+    **{f'zoo-{folder}': render_zoo_models(folder)
+       for folder in ('cityscapes', 'ade20k', 'mseg')},
+    zoo_reconstruction=render_zoo_reconstruction,
+    zoo_flops=render_zoo_flops,
     flops=render_flops,
     memory=render_memory,
     lean_time=render_lean_time,
+    lean_profile=render_lean_profile,
+    lean_ops=render_lean_ops,
+    lean_options=render_lean_options,
     onnx=render_onnx,
     stage1_cpu=render_stage1_cpu,
     **{f"{name.replace('bench_', '')}_{phase}":

@@ -74,6 +74,14 @@ def data_options(root):
             ('train', 'val', 'test')]
 
 
+def run_options(root, *extra):
+    """``--cfg-options`` of a short tool run on ``root``: no loader
+    workers (a subprocess per worker costs more than the run), a log line
+    every iteration, then ``extra``."""
+    return ['--cfg-options', *data_options(root), 'data.workers_per_gpu=0',
+            'data.persistent_workers=False', 'log_config.interval=1', *extra]
+
+
 @pytest.fixture(scope='session')
 def street_data(tmp_path_factory):
     """A small generated street-scene dataset (SegNet layout), 64×64."""

@@ -27,7 +27,9 @@ FLOP):
 Weights are not loaded (FLOPs and parameter counts do not depend on them),
 so nothing is downloaded. By default the forward runs on the ``meta``
 device: tensors carry shapes but no data, so no arithmetic is done and even
-the full-size models are counted in about a second. ``--device cpu`` (or
+the full-size models are counted in about a second (the checks that read
+values, such as the token-id range, are switched off on every device by
+``gss.deploy.shape_only``). ``--device cpu`` (or
 ``cuda``) runs the forward for real, which also times it.
 """
 import argparse
@@ -81,6 +83,7 @@ from mmcv.cnn.utils import revert_sync_batchnorm  # noqa: E402
 from mmseg.models import build_segmentor  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from gss.deploy import shape_only  # noqa: E402
 from gss.models.segmentors import MaskigeAutoencoder  # noqa: E402
 
 
@@ -244,7 +247,10 @@ def complexity(model, size, device='cpu', per_layer=False):
     model.forward = dummy_forward(model)
     start = time.perf_counter()
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as total:
+        # Value checks are switched off: meta tensors have no values, and
+        # the checks are not the model's arithmetic.
+        with torch.no_grad(), shape_only(), FlopCounterMode(
+                display=False) as total:
             mmcv_flops, _ = get_model_complexity_info(
                 model, (3, *size),
                 print_per_layer_stat=per_layer,

@@ -6,9 +6,9 @@ Usage::
 
 The result holds the image encoder, token classifier, auxiliary head and
 tokenizer of the GSS-FF checkpoint (stage II) and the learnable X⁻¹ of the
-GSS-FT-W checkpoint (``decode_head.projection``,
-``decode_head.post_transformer_block``, ``decode_head.post_swin_ln``,
-``decode_head.cls_segmap``); test it with the FT-W config::
+GSS-FT-W checkpoint (the ``decode_head`` modules of
+``gss.utils.checkpoint.FTW_INVERSE_MODULES``); test it with the FT-W
+config::
 
     python tools/test.py FTW_CONFIG OUT --eval mIoU
 
@@ -44,19 +44,12 @@ import gss  # noqa: E402,F401  (mmcv compatibility + safe loading, first)
 import torch  # noqa: E402
 
 from gss.utils import safe_load  # noqa: E402
-from gss.utils.checkpoint import apply_key_changes, atomic_path  # noqa: E402
+from gss.utils.checkpoint import (FTW_INVERSE_MODULES,  # noqa: E402
+                                  apply_key_changes, atomic_path,
+                                  is_ftw_inverse_key)
 
-#: Modules of the learnable X⁻¹ (``GSSFTWHead.inverse_modules``).
-INVERSE_PREFIXES = ('decode_head.projection.',
-                    'decode_head.post_transformer_block.',
-                    'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
 ENCODER_PREFIX = 'backbone.'
 BN_STATISTICS = ('.running_mean', '.running_var', '.num_batches_tracked')
-
-
-def is_inverse(key):
-    """Whether a state-dict key belongs to the learnable X⁻¹."""
-    return key.startswith(INVERSE_PREFIXES)
 
 
 def load_checkpoint_state(path):
@@ -103,14 +96,15 @@ def merge(ff_state, ftw_state):
             f'the GSS-FF checkpoint has no image encoder ({ENCODER_PREFIX}* '
             'keys): give the stage-II checkpoint of the FF config (e.g. '
             'work_dirs/gss-ff_.../latest.pth) first, the FT-W one second')
-    inverse = [k for k in ftw_state if is_inverse(k)]
+    inverse = [k for k in ftw_state if is_ftw_inverse_key(k)]
     if not inverse:
         raise ValueError(
-            'the GSS-FT-W checkpoint has no learnable X⁻¹ (keys starting '
-            f'with {", ".join(INVERSE_PREFIXES)}): give the checkpoint of an '
-            'FT-W config (GSSFTWHead) second')
+            'the GSS-FT-W checkpoint has no learnable X⁻¹ (keys of the '
+            f'decode_head modules {", ".join(FTW_INVERSE_MODULES)}): give the '
+            'checkpoint of an FT-W config (GSSFTWHead) second')
     unmatched = [
-        k for k in ftw_state if not is_inverse(k) and k not in ff_state
+        k for k in ftw_state
+        if not is_ftw_inverse_key(k) and k not in ff_state
     ]
     if unmatched:
         raise ValueError(
@@ -119,13 +113,13 @@ def merge(ff_state, ftw_state):
             'from different models; give the FF checkpoint the FT-W config '
             'was trained from')
     merged = OrderedDict(
-        (k, v) for k, v in ff_state.items() if not is_inverse(k))
+        (k, v) for k, v in ff_state.items() if not is_ftw_inverse_key(k))
     merged.update((k, ftw_state[k]) for k in inverse)
     # BN running statistics of the frozen part move during FT-W training
     # (it runs in train mode, as the authors'); the weights must not.
     differing = [
         k for k, v in ftw_state.items()
-        if not is_inverse(k) and not k.endswith(BN_STATISTICS) and (
+        if not is_ftw_inverse_key(k) and not k.endswith(BN_STATISTICS) and (
             v.shape != merged[k].shape or not torch.equal(v, merged[k]))
     ]
     return merged, differing
@@ -145,7 +139,7 @@ def main(argv=None):
     os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
     with atomic_path(args.out) as tmp:
         torch.save(dict(meta=meta, state_dict=merged), tmp)
-    num_inverse = sum(is_inverse(k) for k in merged)
+    num_inverse = sum(is_ftw_inverse_key(k) for k in merged)
     print(f'Wrote {args.out}: {len(merged) - num_inverse} tensors from '
           f'{args.ff} and {num_inverse} X⁻¹ tensors from {args.ftw}.')
 

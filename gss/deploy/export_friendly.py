@@ -1,4 +1,6 @@
-"""Export-friendly versions of layers whose forward bakes input sizes.
+"""Export-friendly versions of code whose forward bakes input sizes or
+reads tensor values, swapped in around a graph export or a shape-only
+FLOP count, so that the model code itself has no export or FLOP branches.
 
 ``torch.onnx.export`` (TorchScript tracing) records tensor operations only:
 a Python ``int()``, ``math.ceil`` or ``if`` on a size is evaluated once, on
@@ -6,27 +8,40 @@ the example input, and the graph then holds that constant. mmseg's
 shifted-window attention (``int(B)`` in ``window_reverse``, ``if pad_r > 0``)
 and adaptive padding (``math.ceil``, ``max``), and adaptive average pooling
 (which the exporter only converts for a static input size) would therefore
-give a graph that is wrong or fails at any other height, width or batch.
+give a graph that is wrong or fails at any other height, width or batch;
+so would GSS's nearest-colour X⁻¹, whose pixel-chunk loop would be unrolled
+for the example's size.
 
 The functions below compute the same numbers with size arithmetic the
 tracer records (always pad/crop, by zero where nothing is needed; pooling as
-two averaging matrices built from the traced size).
-:func:`gss.compat.use_export_friendly_layers` swaps them in for the
-duration of an export only, so the normal path is unchanged;
-``tests/test_deploy/test_export_friendly.py`` checks them
-against mmseg's on sizes that need and do not need padding.
+two averaging matrices built from the traced size; X⁻¹ in one block). They
+are swapped in for the duration of an export only, so the normal path is
+unchanged: over mmseg's and torch's code by
+:func:`gss.compat.use_export_friendly_layers` (only ``gss.compat`` changes
+upstream code), over GSS's own by :func:`export_friendly`;
+:func:`gss.deploy.export_onnx` enters both.
+``tests/test_deploy/test_export_friendly.py`` checks them against the
+normal ones on sizes that need and do not need padding.
+
+Checks and statistics that read tensor values (token ids in range, codebook
+usage) would be frozen to the example's values in a graph, and ``meta``
+tensors, on which ``tools/get_flops.py`` counts FLOPs from shapes alone,
+have no values: :data:`VALUE_READERS` lists them, and both
+:func:`export_friendly` and :func:`shape_only` switch them off.
 """
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from mmseg.models.utils.embed import AdaptivePadding
 
+from ..maskige import codec
+from ..models.segmentors import GSSEncoderDecoder
+from ..tokenizers import quantizers
+from ..tokenizers.base import BaseTokenizer
+
 #: Mask value of mmseg's shifted windows for pairs of different regions.
 _MASK_VALUE = -100.0
-
-# The functions below fall back to these where nothing size-dependent is
-# traced; read at import, before an export swaps the replacements in.
-_mmseg_adaptive_padding = AdaptivePadding.forward
-_torch_adaptive_avg_pool2d = F.adaptive_avg_pool2d
 
 
 def _shift_region_ids(length, window_size, shift_size, device):
@@ -107,7 +122,7 @@ def adaptive_padding(pad, x):
     """
     extents = [(k - 1) * d + 1 for k, d in zip(pad.kernel_size, pad.dilation)]
     if any(e < s for e, s in zip(extents, pad.stride)):
-        return _mmseg_adaptive_padding(pad, x)
+        return _ORIGINAL['adaptive_padding'](pad, x)
     amounts = [((n + s - 1) // s - 1) * s + e - n
                for n, s, e in zip(x.shape[-2:], pad.stride, extents)]
     pad_h, pad_w = amounts
@@ -149,7 +164,107 @@ def adaptive_avg_pool2d(x, output_size):
     out_h, out_w = (output_size, output_size) if isinstance(
         output_size, int) else tuple(output_size)
     if None in (out_h, out_w) or (out_h, out_w) == (1, 1):
-        return _torch_adaptive_avg_pool2d(x, output_size)
+        return _ORIGINAL['adaptive_avg_pool2d'](x, output_size)
     rows = _pool_matrix(x.shape[-2], out_h, x)
     cols = _pool_matrix(x.shape[-1], out_w, x)
     return torch.einsum('ih,bchw,jw->bcij', rows, x, cols)
+
+
+def one_block_linear_argmin(maskige, weight, bias):
+    """:func:`gss.maskige.linear_argmin.linear_argmin` in one block of all
+    pixels.
+
+    The normal version loops over pixel chunks, which tracing would unroll
+    for the example's size and batch; this one makes the same (P, K)
+    scores at once.
+
+    Args:
+        maskige (Tensor): (B, 3, H, W) float.
+        weight (Tensor): (K, 3).
+        bias (Tensor): (K,).
+
+    Returns:
+        Tensor: (B, H, W) long, equal to ``linear_argmin``'s.
+    """
+    batch, _, height, width = maskige.shape
+    scores = torch.matmul(maskige.flatten(2).transpose(1, 2),
+                          weight.T) + bias
+    return scores.argmin(dim=2).reshape(batch, height, width)
+
+
+def exported_simple_test(segmentor, img, img_meta, rescale=True):
+    """``EncoderDecoder.simple_test`` as mmseg exports it.
+
+    Args:
+        segmentor (EncoderDecoder): The model.
+        img (Tensor): (B, 3, H, W) normalised images.
+        img_meta (list[dict]): Their metas.
+        rescale (bool): Resize to the original image shape.
+
+    Returns:
+        Tensor: (1, B, H', W') long labels (one ArgMax node), instead of
+        the list of arrays that GSS's faster CPU argmax and its maskige
+        results (``gss.models.segmentors``) return.
+    """
+    return segmentor.inference(img, img_meta,
+                               rescale).argmax(dim=1).unsqueeze(0)
+
+
+def skip_token_values(tokenizer, tokens):
+    """``BaseTokenizer.check_token_values`` without reading the values."""
+
+
+def no_codebook_stats(codes, num_codes):
+    """``gss.tokenizers.quantizers.codebook_stats`` without reading the
+    codes: no statistics."""
+    return {}
+
+
+_ORIGINAL = dict(
+    adaptive_padding=AdaptivePadding.forward,
+    adaptive_avg_pool2d=F.adaptive_avg_pool2d)
+
+#: What reads tensor values only to check or describe them: (owner,
+#: attribute, value-free replacement).
+VALUE_READERS = (
+    (BaseTokenizer, 'check_token_values', skip_token_values),
+    (quantizers, 'codebook_stats', no_codebook_stats),
+)
+#: What :func:`export_friendly` swaps in over GSS's own code (mmseg's and
+#: torch's: :func:`gss.compat.use_export_friendly_layers`).
+EXPORT_SWAPS = (
+    (codec, 'linear_argmin', one_block_linear_argmin),
+    (GSSEncoderDecoder, 'simple_test', exported_simple_test),
+) + VALUE_READERS
+
+
+@contextlib.contextmanager
+def _swapped(swaps):
+    """Set each ``(owner, attribute, replacement)``; restore the previous
+    attributes on exit, also after an error."""
+    previous = [(owner, name, getattr(owner, name))
+                for owner, name, _ in swaps]
+    for owner, name, replacement in swaps:
+        setattr(owner, name, replacement)
+    try:
+        yield
+    finally:
+        for owner, name, value in reversed(previous):
+            setattr(owner, name, value)
+
+
+def export_friendly():
+    """A context in which GSS's code traces into a graph that holds for
+    every input size: :data:`EXPORT_SWAPS` swapped in.
+
+    Used around ``torch.onnx.export`` only, together with
+    :func:`gss.compat.use_export_friendly_layers`.
+    """
+    return _swapped(EXPORT_SWAPS)
+
+
+def shape_only():
+    """A context in which the model runs on tensors without values
+    (``meta``, for FLOP counting): :data:`VALUE_READERS` switched off.
+    The arithmetic is the model's own."""
+    return _swapped(VALUE_READERS)

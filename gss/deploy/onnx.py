@@ -33,6 +33,7 @@ from ..compat import use_export_friendly_layers
 from ..models.segmentors import MaskigeAutoencoder
 from ..models.segmentors.multi_domain import MultiDomainMixin
 from ..utils import load_checkpoint
+from .export_friendly import export_friendly
 
 INSTALL_HINT = ('install them with `pip install -r requirements/deploy.txt` '
                 '(or `pip install -e .[deploy]`)')
@@ -333,8 +334,8 @@ def export_onnx(wrapper, output_file, shape, dynamic=False, batch_size=1,
     """Export a wrapped model with the TorchScript-based exporter.
 
     Tracing gives dynamic height, width and batch once the size-dependent
-    layers run through
-    :func:`gss.compat.use_export_friendly_layers`; the ``torch.export`` path
+    layers run through :func:`gss.compat.use_export_friendly_layers` and
+    :func:`export_friendly`; the ``torch.export`` path
     would stop at the models' data-dependent input checks.
 
     Args:
@@ -350,7 +351,7 @@ def export_onnx(wrapper, output_file, shape, dynamic=False, batch_size=1,
     example = example_input(wrapper, shape, batch_size)
     axes = {0: 'batch', 2: 'height', 3: 'width'}
     dynamic_axes = {INPUT_NAME: axes, OUTPUT_NAME: axes} if dynamic else None
-    with torch.no_grad(), use_export_friendly_layers(), \
+    with torch.no_grad(), use_export_friendly_layers(), export_friendly(), \
             warnings.catch_warnings():
         # Tracing freezes the models' input checks (shape asserts, token
         # range checks) to their value on the example: intended, not news;

@@ -55,15 +55,16 @@ def labels_to_maskige(labels,
     check_class_ids(labels, num_classes, ignore_index)
     index = labels.long()
     ignored = labels == ignore_index
-    # An exported graph must handle ignored pixels whatever the example.
-    if torch.onnx.is_in_onnx_export() or ignored.any():
-        if ignore_color is None:
-            raise ValueError(f'labels contain ignore_index={ignore_index} '
-                             'but no ignore_color was given')
+    if ignore_color is not None:
+        # Appended whether or not a pixel is ignored: one path for every
+        # input (a traced graph must paint the pixels its example lacked).
         ignore = check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
-                               labels.device)
+                              labels.device)
         table = torch.cat([table, ignore])
         index = index.masked_fill(ignored, num_classes)
+    elif ignored.any():
+        raise ValueError(f'labels contain ignore_index={ignore_index} '
+                         'but no ignore_color was given')
     table = table.round().to(dtype) if dtype == torch.uint8 else (
         table / 255).to(dtype)
     return table[index].permute(0, 3, 1, 2).contiguous()

@@ -16,6 +16,9 @@ CHUNK_ELEMENTS = 1 << 18
 def linear_argmin(maskige, weight, bias):
     """Per-pixel ``argmin_k (bias_k + weight_k . x)`` in pixel chunks.
 
+    Graph export swaps in a loop-free version in the model's decoding
+    (``gss.deploy.export_friendly``).
+
     Args:
         maskige (Tensor): (B, 3, H, W) float.
         weight (Tensor): (K, 3).
@@ -25,12 +28,6 @@ def linear_argmin(maskige, weight, bias):
         Tensor: (B, H, W) long.
     """
     batch, _, height, width = maskige.shape
-    if torch.onnx.is_in_onnx_export():
-        # All pixels in one block: the chunk loop below would be unrolled
-        # for the example input's size and batch. Same (P, K) layout.
-        scores = torch.matmul(maskige.flatten(2).transpose(1, 2),
-                              weight.T) + bias
-        return scores.argmin(dim=2).reshape(batch, height, width)
     pixels = maskige.reshape(batch, 3, -1)
     out = torch.empty(batch, height * width, dtype=torch.long,
                       device=maskige.device)

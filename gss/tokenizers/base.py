@@ -172,6 +172,29 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
             Tensor: (B, 3, h * downsample, w * downsample) float in [0, 1].
         """
 
+    def check_tokens(self, tokens):
+        """Raise unless ``tokens`` are token ids of this tokenizer: a
+        (B, h, w) long tensor, its values in ``[0, num_tokens)``.
+
+        The one check of every :meth:`decode`; the value part is
+        :meth:`check_token_values`, which graph export and shape-only FLOP
+        counting switch off (``gss.deploy.export_friendly``).
+
+        Args:
+            tokens (Tensor): What :meth:`decode` was given.
+        """
+        if tokens.dtype != torch.long or tokens.dim() != 3:
+            raise ValueError('tokens must be a (B, h, w) long tensor, got '
+                             f'{tokens.dtype} of shape {tuple(tokens.shape)}')
+        self.check_token_values(tokens)
+
+    def check_token_values(self, tokens):
+        """Raise unless every id of ``tokens`` is in ``[0, num_tokens)``."""
+        if tokens.numel() and (tokens.min() < 0
+                               or tokens.max() >= self.num_tokens):
+            raise ValueError(f'token ids must be in [0, {self.num_tokens}), '
+                             f'got [{tokens.min()}, {tokens.max()}]')
+
     def decode(self, tokens):
         """Decode token ids to maskiges.
 
@@ -181,9 +204,7 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
         Returns:
             Tensor: (B, 3, h * downsample, w * downsample) float in [0, 1].
         """
-        if tokens.dtype != torch.long or tokens.dim() != 3:
-            raise ValueError('tokens must be a (B, h, w) long tensor, got '
-                             f'{tokens.dtype} of shape {tuple(tokens.shape)}')
+        self.check_tokens(tokens)
         one_hot = torch.nn.functional.one_hot(tokens, self.num_tokens)
         dtype = next(self.parameters()).dtype
         return self.decode_probs(one_hot.permute(0, 3, 1, 2).to(dtype))

@@ -470,14 +470,7 @@ class DalleDVAE(BaseTokenizer):
         Returns:
             Tensor: (B, 3, 8h, 8w) float in [0, 1].
         """
-        if tokens.dtype != torch.long or tokens.dim() != 3:
-            raise ValueError('tokens must be a (B, h, w) long tensor, got '
-                             f'{tokens.dtype} of shape {tuple(tokens.shape)}')
-        # Meta tensors (shape-only FLOP counting) have no values to check.
-        if tokens.numel() and not tokens.is_meta and (tokens.min() < 0
-                               or tokens.max() >= self.num_tokens):
-            raise ValueError(f'token ids must be in [0, {self.num_tokens}), '
-                             f'got [{tokens.min()}, {tokens.max()}]')
+        self.check_tokens(tokens)
         return self._to_pixels(self.decoder.forward_tokens(tokens))
 
     @staticmethod

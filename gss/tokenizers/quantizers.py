@@ -27,8 +27,6 @@ def codebook_stats(codes, num_codes):
         the number of codes in use when they are used uniformly) and
         ``usage`` (fraction of the codebook used in the batch).
     """
-    if codes.is_meta:  # shape-only FLOP counting: nothing to count
-        return {}
     counts = torch.bincount(codes.flatten(), minlength=num_codes).float()
     probs = counts / counts.sum().clamp(min=1)
     entropy = -(probs * torch.log(probs.clamp(min=1e-12))).sum()

@@ -258,9 +258,7 @@ class MaskigeVQVAE(BaseTokenizer):
         return self.quantizer(self._encode_latent(inputs))[1]
 
     def decode(self, tokens):
-        if tokens.dtype != torch.long or tokens.dim() != 3:
-            raise ValueError('tokens must be a (B, h, w) long tensor, got '
-                             f'{tokens.dtype} of shape {tuple(tokens.shape)}')
+        self.check_tokens(tokens)
         return self._decode_latent(self.quantizer.codes_to_latent(tokens))
 
     def decode_probs(self, probs):

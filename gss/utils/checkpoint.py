@@ -358,10 +358,28 @@ def partial_load_allowed():
     return _PARTIAL_LOAD.get()
 
 
-#: Modules that only a GSS-FT-W head has (its learnable X⁻¹).
-_INVERSE_MODULES = ('decode_head.projection.',
-                    'decode_head.post_transformer_block.',
-                    'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
+#: The modules of GSS-FT-W's learnable X⁻¹ (``GSSFTWHead`` attributes):
+#: the only part of FT-W that trains, and the only one its checkpoints add to
+#: GSS-FF's; everything else (image encoder, MLA, token classifier,
+#: tokenizer) is the frozen GSS-FF model. ``GSSFTWHead`` freezes by this
+#: list, ``tools/merge_checkpoints.py`` merges by it and the load errors
+#: below tell FF from FT-W checkpoints by it.
+FTW_INVERSE_MODULES = ('projection', 'post_transformer_block',
+                       'post_swin_ln', 'cls_segmap')
+
+
+def is_ftw_inverse_key(key, prefix='decode_head.'):
+    """Whether a state-dict key belongs to GSS-FT-W's learnable X⁻¹.
+
+    Args:
+        key (str): A state-dict key.
+        prefix (str): Where the head sits in that state dict.
+
+    Returns:
+        bool: The key lies in one of :data:`FTW_INVERSE_MODULES`.
+    """
+    return key.startswith(
+        tuple(f'{prefix}{name}.' for name in FTW_INVERSE_MODULES))
 
 
 def _state_dict_of(checkpoint, filename):
@@ -411,13 +429,11 @@ def fit_state_dict(model, state_dict):
 def _likely_cause(model_keys, missing, unexpected, errors):
     """A sentence naming the probable reason of a mismatch."""
     has_head = any(k.startswith('decode_head.') for k in model_keys)
-    if has_head and missing and all(k.startswith(_INVERSE_MODULES)
-                                    for k in missing):
+    if has_head and missing and all(map(is_ftw_inverse_key, missing)):
         return ('it is a GSS-FF checkpoint and the config is GSS-FT-W: '
                 'train FT-W from it (--load-from) or merge FF and FT-W '
                 'checkpoints with tools/merge_checkpoints.py')
-    if unexpected and all(k.startswith(_INVERSE_MODULES)
-                          for k in unexpected):
+    if unexpected and all(map(is_ftw_inverse_key, unexpected)):
         return ('it is a GSS-FT-W checkpoint and the config is GSS-FF: use '
                 'the FT-W config')
     if has_head and unexpected and all(

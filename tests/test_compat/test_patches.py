@@ -197,7 +197,8 @@ def argmax_scores():
 def test_simple_test_labels_are_mmseg_argmax_labels(monkeypatch):
     """The installed ``EncoderDecoder.simple_test`` returns what mmseg's
     returns, ``list(seg_logit.argmax(dim=1).cpu().numpy())``: first class
-    on ties; during ONNX export mmseg's (1, B, H, W) argmax tensor."""
+    on ties (export swaps in mmseg's exported form:
+    ``tests/test_deploy/test_export_friendly.py``)."""
     from mmseg.models.segmentors import EncoderDecoder
 
     from gss.models.segmentors.fast_simple_test import FastSimpleTestMixin
@@ -217,9 +218,6 @@ def test_simple_test_labels_are_mmseg_argmax_labels(monkeypatch):
     assert len(labels) == 2
     for label, want in zip(labels, expected):
         assert label.dtype == want.dtype and np.array_equal(label, want)
-    monkeypatch.setattr(torch.onnx, 'is_in_onnx_export', lambda: True)
-    exported = Model().simple_test(None, None)
-    assert torch.equal(exported, scores.argmax(dim=1).unsqueeze(0))
     monkeypatch.setattr(EncoderDecoder, 'simple_test', lambda *args: None)
     assert not check()
 

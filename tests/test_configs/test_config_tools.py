@@ -8,7 +8,9 @@ import mmcv
 import pytest
 import torch
 
-from gss.utils import UnsafeCheckpointError
+from gss.utils import (CheckpointMismatchError, UnsafeCheckpointError,
+                       load_checkpoint)
+from gss.utils.checkpoint import is_ftw_inverse_key
 from tests.conftest import ROOT, load_tool
 from tests.test_configs.tiny_gss import build_tiny, config_path
 
@@ -161,14 +163,32 @@ def test_merge_checkpoints(checkpoints, tmp_path, capsys):
     # It loads into the FT-W model as is.
     _, model = build_tiny(FTW)
     model.load_state_dict(state, strict=True)
-    inverse = ('decode_head.projection.',
-               'decode_head.post_transformer_block.',
-               'decode_head.post_swin_ln.', 'decode_head.cls_segmap.')
-    assert any(k.startswith(inverse) for k in state)
+    assert any(map(is_ftw_inverse_key, state))
     for key, value in state.items():
-        source = ftw_state if key.startswith(inverse) else ff_state
+        source = ftw_state if is_ftw_inverse_key(key) else ff_state
         assert torch.equal(value, source[key]), key
     assert any(k.startswith('decode_head.tokenizer.') for k in state)
+
+
+def test_ftw_trains_what_merge_and_load_errors_call_its_own(checkpoints,
+                                                           tmp_path):
+    """One FT-W module list: the parameters FT-W trains are exactly those
+    the merge tool takes from the FT-W checkpoint, and what an FF
+    checkpoint lacks for FT-W is what the load error calls FT-W's."""
+    paths, ff_state, ftw_state = checkpoints
+    _, model = build_tiny(FTW)
+    model.train()  # backbones freeze their stages here
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable
+    changed = {k: v + 1 for k, v in ftw_state.items()
+               if v.is_floating_point()}
+    merged, _ = load_tool('merge_checkpoints').merge(
+        ff_state, dict(ftw_state, **changed))
+    from_ftw = {k for k in changed if torch.equal(merged[k], changed[k])}
+    assert from_ftw & dict(model.named_parameters()).keys() == trainable
+    with pytest.raises(CheckpointMismatchError,
+                       match='GSS-FF checkpoint and the config is GSS-FT-W'):
+        load_checkpoint(model, paths['ff'])
 
 
 def test_merge_warns_when_frozen_parts_differ(checkpoints, tmp_path,

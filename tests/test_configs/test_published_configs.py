@@ -10,6 +10,7 @@ from mmcv.runner import RUNNERS, build_optimizer
 from mmseg.datasets.pipelines import Compose
 
 from gss.apis import SafeIterBasedRunner
+from gss.utils.checkpoint import is_ftw_inverse_key
 from tests.test_configs.tiny_gss import PUBLISHED, batch, build_tiny, load
 
 # The authors' values (../shared/fidelity/configs.json, also checked
@@ -68,8 +69,6 @@ FTW_KEYS = dict(
     post_swin_window_size=7,
     post_swin_mlp_ratio=2,
     frozen_mode='train')
-INVERSE = ('projection', 'post_transformer_block', 'post_swin_ln',
-           'cls_segmap')
 SYNC_BN = dict(type='SyncBN', requires_grad=True)
 SWIN_URL = ('https://download.openmmlab.com/mmsegmentation/v0.5/pretrain/'
             'swin/swin_large_patch4_window12_384_22k_20220412-6580f57d.pth')
@@ -208,7 +207,7 @@ def test_reconstruction_configs(name):
         palette=palette,
         num_classes=num_classes,
         upsample_factor=upsample,
-        test_scores='one_hot',
+        inverse_scores='one_hot',
         test_resize='stretch')
     tests = cfg.data.test if isinstance(cfg.data.test, list) else [
         cfg.data.test
@@ -302,7 +301,7 @@ def test_tiny_ftw_trains_only_the_learned_inverse(name):
     check_ddp_ready(cfg, model, trainable)
     params = {n for n, _ in model.named_parameters()}
     for key, value in model.state_dict().items():
-        inverse = key.startswith(tuple(f'decode_head.{m}.' for m in INVERSE))
+        inverse = is_ftw_inverse_key(key)
         if key.endswith('.weight') and inverse:
             assert not torch.equal(value, before[key]), key
         elif not inverse and key in params:

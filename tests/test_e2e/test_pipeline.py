@@ -6,17 +6,10 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.conftest import ROOT, load_tool
+from tests.conftest import ROOT, load_tool, run_options
 
 pytestmark = pytest.mark.slow
 CFG = osp.join(ROOT, 'configs', 'gss', 'synthetic')
-
-
-def opts(root, *extra):
-    return ['--cfg-options', *(f'data.{s}.data_root={root}'
-                               for s in ('train', 'val', 'test')),
-            'data.workers_per_gpu=0', 'data.persistent_workers=False',
-            'log_config.interval=1', *extra]
 
 
 def state(path, prefix):
@@ -29,13 +22,13 @@ def test_stage1_stage2_ftw_test(street_data, tmp_path):
     train, test = load_tool('train'), load_tool('test')
     w1, w2, w3 = (str(tmp_path / n) for n in ('vq', 'ff', 'ftw'))
     train.main([osp.join(CFG, 'vqvae_synthetic.py'), '--work-dir', w1,
-                *opts(street_data, 'runner.max_iters=6',
+                *run_options(street_data, 'runner.max_iters=6',
                       'checkpoint_config.interval=6',
                       'evaluation.interval=6')])
     stage1 = osp.join(w1, 'latest.pth')
     train.main([osp.join(CFG, 'gss-ff_r18_synthetic.py'), '--work-dir', w2,
                 '--no-validate',
-                *opts(street_data, 'runner.max_iters=4',
+                *run_options(street_data, 'runner.max_iters=4',
                       'checkpoint_config.interval=4',
                       f'model.decode_head.tokenizer.checkpoint={stage1}')])
     ff = osp.join(w2, 'latest.pth')
@@ -48,7 +41,7 @@ def test_stage1_stage2_ftw_test(street_data, tmp_path):
 
     train.main([osp.join(CFG, 'gss-ft-w_r18_synthetic.py'), '--work-dir', w3,
                 '--load-from', ff, '--no-validate',
-                *opts(street_data, 'runner.max_iters=3',
+                *run_options(street_data, 'runner.max_iters=3',
                       'checkpoint_config.interval=3')])
     ftw = osp.join(w3, 'latest.pth')
     assert torch.equal(state(ftw, 'backbone.')['stem.0.weight'],
@@ -59,7 +52,7 @@ def test_stage1_stage2_ftw_test(street_data, tmp_path):
         out = tmp_path / config
         test.main([osp.join(CFG, config), ckpt, '--eval', 'mIoU',
                    '--work-dir', str(out), '--show-dir', str(out / 'show'),
-                   *opts(street_data)])
+                   *run_options(street_data)])
         (result, ) = glob.glob(str(out / 'eval_*.json'))
         metric = json.load(open(result))['metric']
         assert 0.0 <= metric['mIoU'] <= 1.0 and 'IoU.Pole' in metric

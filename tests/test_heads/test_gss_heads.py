@@ -1,5 +1,6 @@
 """GSS-FF / GSS-FT-W heads: targets, losses, training, inference, layout."""
 import copy
+import inspect
 
 import mmcv
 import numpy as np
@@ -9,6 +10,10 @@ from mmcv.runner import build_optimizer
 from mmseg.models import build_segmentor
 
 import tests.patch_tokenizer  # noqa: F401  (registers PatchLabelTokenizer)
+from gss.maskige import DEFAULT_INVERSE_SCORES, TrainingFreeInverse
+from gss.models.heads import GSSFFHead
+from gss.models.segmentors import MaskigeAutoencoder
+from gss.utils.checkpoint import is_ftw_inverse_key
 
 K = 11
 
@@ -161,13 +166,11 @@ def test_ftw_trains_only_the_learnable_inverse(residual):
         losses.append(outputs['loss'].item())
     assert set(outputs['log_vars']) >= {'decode.loss_ce', 'decode.acc_seg'}
     assert losses[-1] < 0.95 * losses[0], losses
-    inverse = ('decode_head.projection', 'decode_head.post_transformer_block',
-               'decode_head.post_swin_ln', 'decode_head.cls_segmap')
     changed = {k for k, v in model.state_dict().items()
                if not torch.equal(v, before[k])}
     assert changed, 'the learnable X^-1 did not train'
-    assert all(k.startswith(inverse) for k in changed), \
-        sorted(k for k in changed if not k.startswith(inverse))
+    assert all(map(is_ftw_inverse_key, changed)), \
+        sorted(k for k in changed if not is_ftw_inverse_key(k))
     assert any(k.startswith('decode_head.cls_segmap') for k in changed)
 
 
@@ -207,7 +210,7 @@ def test_soft_inverse_labels_do_not_depend_on_the_temperature(mode):
     img = torch.randn(2, 3, 40, 40)
     labels = {}
     for temperature in (0.01, 0.1, 1.0):
-        model.decode_head.temperature = temperature
+        model.decode_head.free_inverse.temperature = temperature
         labels[temperature] = model.inference(img, metas(2, 40),
                                               True).argmax(1)
     assert len(labels[0.01].unique()) > 1
@@ -579,3 +582,21 @@ def test_neighbourhood_inverse_is_selectable():
     assert torch.equal(pred, expected.argmax(1))
     with pytest.raises(ValueError, match="'neighbourhood'"):
         build(tiny_cfg(inverse_scores='nearest'))
+
+
+def test_heads_and_stage1_share_one_training_free_inverse():
+    """One X⁻¹ option: the GSS heads and the stage-I autoencoder take
+    ``inverse_scores`` and its settings with the component's defaults and
+    compute it with :class:`~gss.maskige.TrainingFreeInverse`."""
+    component = inspect.signature(TrainingFreeInverse).parameters
+    assert component['scores'].default == DEFAULT_INVERSE_SCORES
+    for cls in (GSSFFHead, MaskigeAutoencoder):
+        params = inspect.signature(cls.__init__).parameters
+        assert params['inverse_scores'].default == DEFAULT_INVERSE_SCORES
+        for name in ('temperature', 'neighbourhood_window',
+                     'neighbourhood_tolerance'):
+            assert params[name].default == component[name].default, name
+    model = build(tiny_cfg(inverse_scores='soft', temperature=0.5))
+    assert isinstance(model.decode_head.free_inverse, TrainingFreeInverse)
+    assert (model.decode_head.free_inverse.scores,
+            model.decode_head.free_inverse.temperature) == ('soft', 0.5)

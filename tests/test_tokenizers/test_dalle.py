@@ -429,7 +429,7 @@ def test_reconstruction_protocol(vivid, size):
     labels[:, :5, :7] = 255
     stage1 = MaskigeAutoencoder(
         tokenizer=dict(type='DalleDVAE', checkpoint=None, **SMALL),
-        palette='cityscapes', num_classes=19, test_scores='one_hot',
+        palette='cityscapes', num_classes=19, inverse_scores='one_hot',
         test_resize='stretch').eval()
     stage1.tokenizer.load_state_dict(
         official_state_dict(vivid['encoder'], vivid['decoder']))

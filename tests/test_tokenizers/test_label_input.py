@@ -134,7 +134,7 @@ def test_ff_targets_are_the_colour_round_trip_tokens(trained_vq):
 def test_stage_one_reconstruction_is_the_colour_round_trip(trained_vq, kind):
     model = MaskigeAutoencoder(
         tokenizer=dict(type='MaskigeVQVAE', **PATTERNS), palette='camvid',
-        num_classes=K, upsample_factor=2, test_scores='one_hot').eval()
+        num_classes=K, upsample_factor=2, inverse_scores='one_hot').eval()
     model.tokenizer.load_state_dict(trained_vq.state_dict())
     colour = colour_round_trip(model)
     labels = LABEL_SETS[kind](2, height=30, width=46, seed=5)  # padded

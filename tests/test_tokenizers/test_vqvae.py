@@ -404,8 +404,9 @@ def test_reconstruction_of_sizes_that_do_not_tile(height, width):
 
 
 def test_reconstruction_with_the_neighbourhood_inverse():
-    """``test_scores='neighbourhood'`` scores the reconstruction with the
-    neighbourhood-constrained X⁻¹; other names are refused."""
+    """``inverse_scores='neighbourhood'`` scores the reconstruction with
+    the neighbourhood-constrained X⁻¹; other names are refused, and so is
+    the option's former name, with the new one."""
     import tests.patch_tokenizer  # noqa: F401  (registers the tokenizer)
     torch.manual_seed(0)
     labels = torch.randint(0, 11, (1, 4, 6)).repeat_interleave(
@@ -413,7 +414,7 @@ def test_reconstruction_with_the_neighbourhood_inverse():
     labels[:, 4:8] = 255  # a row of void cells
     stage1 = MaskigeAutoencoder(
         tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
-        num_classes=11, test_scores='neighbourhood',
+        num_classes=11, inverse_scores='neighbourhood',
         neighbourhood_window=5).eval()
     recon = stage1.reconstruct(labels)[0]
     expected = stage1.codec.neighbourhood_one_hot(recon, window=5).argmax(1)
@@ -425,7 +426,11 @@ def test_reconstruction_with_the_neighbourhood_inverse():
     with pytest.raises(ValueError, match="'neighbourhood'"):
         MaskigeAutoencoder(
             tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
-            num_classes=11, test_scores='nearest')
+            num_classes=11, inverse_scores='nearest')
+    with pytest.raises(TypeError, match="inverse_scores='one_hot'"):
+        MaskigeAutoencoder(
+            tokenizer=dict(type='MeanPatchTokenizer'), palette='camvid',
+            num_classes=11, test_scores='one_hot')
 
 
 def test_class_pattern_encode_matches_each_distinct_cell_once():

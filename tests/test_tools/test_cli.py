@@ -12,7 +12,7 @@ import sys
 import pytest
 
 import _cli
-from tests.conftest import ROOT
+from tests.conftest import ROOT, data_options
 
 TOOLS = sorted(
     glob.glob(osp.join(ROOT, 'tools', '[!_]*.py')) +
@@ -58,11 +58,6 @@ def run_tool(*args, timeout=600):
     out, err = proc.stdout.decode(), proc.stderr.decode()
     assert proc.returncode == 0, out[-3000:] + err[-3000:]
     return out + err
-
-
-def data_options(root):
-    return [f'data.{split}.data_root={root}' for split in
-            ('train', 'val', 'test')]
 
 
 def assert_quiet(console):

@@ -13,7 +13,7 @@ import torch
 from gss.apis.runner import (SeededEpochSampler, SeededSamples,
                              get_rng_state, set_rng_state)
 from gss.utils.checkpoint import safe_load
-from tests.conftest import ROOT, load_tool
+from tests.conftest import ROOT, data_options, load_tool
 
 # tiny_fcn keeps the synthetic base pipeline (random rescale, crop, flip,
 # photometric distortion), shuffles and has dropout: 8 images in batches of
@@ -25,8 +25,7 @@ DIST_CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn_dist_random.py')
 def options(street_data, *extra):
     return [
         '--seed', '0', '--cfg-options', 'runner.max_iters=6', *extra,
-        *[f'data.{split}.data_root={street_data}'
-          for split in ('train', 'val', 'test')]
+        *data_options(street_data)
     ]
 
 

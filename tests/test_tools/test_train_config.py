@@ -11,14 +11,9 @@ from mmseg.core import EvalHook
 
 from gss.apis.config_check import (ConfigKeyError, accepted_keys,
                                    check_option_types, check_train_config)
-from tests.conftest import ROOT, load_tool
+from tests.conftest import ROOT, data_options, load_tool
 
 CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
-
-
-def data_options(root):
-    return [f'data.{split}.data_root={root}' for split in
-            ('train', 'val', 'test')]
 
 
 @pytest.mark.parametrize('option, message', [

@@ -11,7 +11,8 @@ from mmseg.ops import resize
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmcv.utils import deprecated_api_warning
 
-from ...maskige import MaskigeCodec, upsample_labels
+from ...maskige import (DEFAULT_INVERSE_SCORES, MaskigeCodec,
+                        TrainingFreeInverse, upsample_labels)
 from ...tokenizers import build_tokenizer
 from ...utils import argmax
 from ...utils.checkpoint import upgrade_state_dict
@@ -19,8 +20,6 @@ from ..utils import (FastSwinBlockSequence, cell_class_weights,
                      map_token_tiles, mixed_cells)
 from .mla import build_mla, mla_forward, windowed_attention
 
-#: The training-free X⁻¹ scores :class:`GSSFFHead` can return.
-INVERSE_SCORES = ('one_hot', 'soft', 'neighbourhood')
 #: Where X⁻¹ runs: on the decoded maskige, or on it resized to the input.
 INVERSE_RESOLUTIONS = ('decoded', 'input')
 #: Constructor arguments renamed from the authors' names: old → new. The old
@@ -85,14 +84,10 @@ class GSSFFHead(BaseDecodeHead):
             is the vocabulary size.
         loss_decode (dict | list[dict]): Auxiliary pixel-head loss (weight
             0.2 in GSS).
-        inverse_scores (str): ``'one_hot'`` (the authors' X⁻¹: one-hot of
-            the nearest colour) or ``'soft'`` (``-‖x - palette_k‖² / T``,
-            which sliding windows and test-time augmentation average as
-            scores rather than votes) or ``'neighbourhood'`` (one-hot of
-            the nearest colour among the classes found pure within
-            ``neighbourhood_window`` pixels, so that a mix of two classes
-            at a boundary cannot decode to a third; see
-            ``MaskigeCodec.neighbourhood_one_hot``).
+        inverse_scores (str): The training-free X⁻¹:
+            ``'one_hot'`` (the default, the authors'), ``'soft'`` or
+            ``'neighbourhood'`` (:class:`~gss.maskige.TrainingFreeInverse`,
+            which ``temperature`` and ``neighbourhood_*`` also configure).
         inverse_resolution (str): ``'decoded'`` (the authors') or
             ``'input'``: resize the decoded maskige to the network input
             first, so X⁻¹ holds K maps of the input size, not of 4× its
@@ -109,10 +104,8 @@ class GSSFFHead(BaseDecodeHead):
         indice_channel_index, indice_seg_channel, indice_cls_channel:
             Deprecated names of ``token_level_index``, ``fusion_channels``
             and ``classifier_channels`` (:data:`DEPRECATED_ARGUMENTS`).
-        neighbourhood_window (int): Odd window side of the
-            ``'neighbourhood'`` X⁻¹, in pixels of the maskige it reads.
-        neighbourhood_tolerance (float): Distance (0..255 RGB units) under
-            which a pixel counts as pure for the ``'neighbourhood'`` X⁻¹.
+        neighbourhood_window (int): Window of the ``'neighbourhood'`` X⁻¹.
+        neighbourhood_tolerance (float): Its purity threshold (0..255).
         mixed_cell_weight (float): Weight of the token loss of the cells
             whose labels hold two or more classes (boundaries and thin
             objects, :func:`~gss.models.utils.mixed_cells`); one-class
@@ -158,7 +151,7 @@ class GSSFFHead(BaseDecodeHead):
                  loss_decode=dict(
                      type='CrossEntropyLoss', loss_weight=0.2,
                      avg_non_ignore=True, loss_name='loss_pixel'),
-                 inverse_scores='one_hot',
+                 inverse_scores=DEFAULT_INVERSE_SCORES,
                  inverse_resolution='decoded',
                  temperature=0.01,
                  token_classifier_rank=None,
@@ -173,9 +166,6 @@ class GSSFFHead(BaseDecodeHead):
         if pixel_head not in ('separate', 'shared', None):
             raise ValueError("pixel_head must be 'separate', 'shared' or "
                              f'None, got {pixel_head!r}')
-        if inverse_scores not in INVERSE_SCORES:
-            raise ValueError(f'inverse_scores must be one of '
-                             f'{INVERSE_SCORES}, got {inverse_scores!r}')
         if inverse_resolution not in INVERSE_RESOLUTIONS:
             raise ValueError(f'inverse_resolution must be one of '
                              f'{INVERSE_RESOLUTIONS}, got '
@@ -196,12 +186,11 @@ class GSSFFHead(BaseDecodeHead):
                 f'multiple of token_stride {token_stride}')
         self.label_upsample = self.tokenizer.downsample // token_stride
         self.token_stride = token_stride
-        self.inverse_scores = inverse_scores
+        self.free_inverse = TrainingFreeInverse(
+            inverse_scores, temperature, neighbourhood_window,
+            neighbourhood_tolerance)
         self.inverse_resolution = inverse_resolution
-        self.temperature = temperature
         self.token_level_index = token_level_index
-        self.neighbourhood_window = neighbourhood_window
-        self.neighbourhood_tolerance = neighbourhood_tolerance
         if mixed_cell_weight <= 0:
             raise ValueError('mixed_cell_weight must be positive, got '
                              f'{mixed_cell_weight!r}')
@@ -473,19 +462,11 @@ class GSSFFHead(BaseDecodeHead):
             offset in pixels at which it computes the same (1 for a
             per-pixel X⁻¹, the window size for window attention).
         """
-        if self.inverse_scores == 'neighbourhood':
-            return self.neighbourhood_window // 2, 1
-        return 0, 1
+        return self.free_inverse.context()
 
     def inverse(self, maskige):
         """Training-free X⁻¹: (B, 3, H, W) maskige → (B, K, H, W) scores."""
-        if self.inverse_scores == 'soft':
-            return self.codec.scores(maskige) / self.temperature
-        if self.inverse_scores == 'neighbourhood':
-            return self.codec.neighbourhood_one_hot(
-                maskige, self.neighbourhood_window,
-                self.neighbourhood_tolerance)
-        return self.codec.one_hot(maskige)
+        return self.free_inverse(self.codec, maskige)
 
     def forward_test_with_maskige(self, inputs, img_metas, test_cfg):
         """Class scores beside the maskige they are read from.

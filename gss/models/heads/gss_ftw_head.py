@@ -4,6 +4,7 @@ import torch.nn as nn
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmseg.models.builder import HEADS
 
+from ...utils.checkpoint import FTW_INVERSE_MODULES
 from ..utils import FastSwinBlockSequence
 from .gss_ff_head import GSSFFHead
 from .mla import windowed_attention
@@ -19,6 +20,7 @@ class GSSFTWHead(GSSFFHead):
     Everything inherited from :class:`GSSFFHead` (MLA, token classifier,
     tokenizer) is frozen: it runs without gradients, and the backbone must
     be frozen in the config (``frozen_stages``). Only the learnable X⁻¹
+    (the modules named in ``gss.utils.checkpoint.FTW_INVERSE_MODULES``)
     trains, on maskiges decoded from the *predicted* tokens, at the
     resolution the tokenizer decodes them (2× the input for DALL·E)::
 
@@ -76,8 +78,6 @@ class GSSFTWHead(GSSFFHead):
         super().__init__(pixel_head=None, loss_decode=loss_decode, **kwargs)
         self.frozen_mode = frozen_mode
         self.residual = residual
-        for param in self.parameters():
-            param.requires_grad = False
         self.projection = ConvModule(
             3, post_seg_channel, 1, conv_cfg=self.conv_cfg,
             norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
@@ -93,6 +93,9 @@ class GSSFTWHead(GSSFFHead):
         # store it as ``cls_segmap``.
         self.cls_segmap = ConvModule(
             post_seg_channel, self.num_classes, 1, act_cfg=None)
+        for name, param in self.named_parameters():
+            if name.split('.')[0] not in FTW_INVERSE_MODULES:
+                param.requires_grad = False
 
     def init_weights(self):
         super().init_weights()
@@ -104,8 +107,7 @@ class GSSFTWHead(GSSFFHead):
 
     def inverse_modules(self):
         """The modules of the learnable X⁻¹ (the only ones that train)."""
-        return [self.projection, self.post_transformer_block,
-                self.post_swin_ln, self.cls_segmap]
+        return [getattr(self, name) for name in FTW_INVERSE_MODULES]
 
     def train(self, mode=True):
         super().train(mode and self.frozen_mode == 'train')

@@ -11,8 +11,6 @@ the same indices (ties included) in 2.5 ms
 (``use_fast_simple_test_argmax`` in :mod:`gss.compat`) for the models
 built as mmseg's ``EncoderDecoder``, such as the UPerNet baselines.
 """
-import torch
-
 from ...utils import argmax
 
 
@@ -29,11 +27,8 @@ class FastSimpleTestMixin:
             rescale (bool): Resize to the original image shape.
 
         Returns:
-            list[np.ndarray]: B (H', W') label maps; during ONNX export the
-            (1, B, H', W') label tensor, as mmseg exports it.
+            list[np.ndarray]: B (H', W') label maps. (Graph export swaps in
+            mmseg's exported form, ``gss.deploy.export_friendly``.)
         """
         seg_logit = self.inference(img, img_meta, rescale)
-        if torch.onnx.is_in_onnx_export():
-            # mmseg's exported graph (an ArgMax node, 4-D output) stays as is
-            return seg_logit.argmax(dim=1).unsqueeze(0)
         return list(argmax(seg_logit, 1).cpu().numpy())

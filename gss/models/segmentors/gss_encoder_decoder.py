@@ -181,9 +181,9 @@ class GSSEncoderDecoder(StrictLoadingMixin, FastSimpleTestMixin,
         return flip_back(probs, img_meta), flip_back(maskige, img_meta)
 
     def _wants_maskige(self):
-        # ONNX export and heads without maskige keep mmseg's output.
-        return (self.return_maskige and self.has_gss_head
-                and not torch.onnx.is_in_onnx_export())
+        # Heads without maskige keep mmseg's output (so does graph export,
+        # which swaps simple_test: gss.deploy.export_friendly).
+        return self.return_maskige and self.has_gss_head
 
     def simple_test(self, img, img_meta, rescale=True):
         if not self._wants_maskige():

@@ -6,14 +6,16 @@ from mmseg.models.losses import accuracy
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.ops import resize
 
-from ...maskige import MaskigeCodec, upsample_labels
+from ...maskige import (DEFAULT_INVERSE_SCORES, MaskigeCodec,
+                        TrainingFreeInverse, upsample_labels)
 from ...tokenizers import build_tokenizer
 from ...utils.checkpoint import upgrade_state_dict
+from ..utils import renamed_arguments
 from .gss_encoder_decoder import flip_back
 from .strict_loading import StrictLoadingMixin
 
-#: The X⁻¹ variants :class:`MaskigeAutoencoder` can test with.
-TEST_SCORES = ('soft', 'one_hot', 'neighbourhood')
+#: Constructor arguments renamed: old → new (the old names raise).
+RENAMED_ARGUMENTS = dict(test_scores='inverse_scores')
 #: How :class:`MaskigeAutoencoder` tests label maps whose sides are not
 #: multiples of the token size.
 TEST_RESIZES = ('stretch', 'pad')
@@ -42,11 +44,11 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
             protocol encodes at 1× (DALL·E tokens on a 1/8 grid); 2× puts
             them on the 1/4 grid GSS-FF predicts.
         temperature (float): T in the X⁻¹ logits above.
-        test_scores (str): X⁻¹ at test time: ``'soft'`` (the logits above),
-            ``'one_hot'`` (the nearest palette colour, as the authors'
-            reconstruction evaluation does) or ``'neighbourhood'`` (the
-            nearest colour among the classes found pure nearby, see
-            ``MaskigeCodec.neighbourhood_one_hot``).
+        inverse_scores (str): X⁻¹ at test time, as in the GSS heads
+            (:class:`~gss.maskige.TrainingFreeInverse`): ``'one_hot'`` (the
+            default: the nearest palette colour, as the authors'
+            reconstruction evaluation does), ``'soft'`` (the logits above)
+            or ``'neighbourhood'``. Formerly ``test_scores``.
         test_resize (str): How a test label map whose sides are not
             multiples of the token size is reconstructed. ``'stretch'``
             (the authors' protocol, in the ``dalle_reconstruction_*``
@@ -57,19 +59,20 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
             (``DalleDVAE``). ``'pad'``: the map is padded as in training
             (see :meth:`reconstruct`) and the padding cropped off. Both are
             the same on sizes that tile. Training always pads.
-        neighbourhood_window (int): Odd window side of ``'neighbourhood'``.
+        neighbourhood_window (int): Window of the ``'neighbourhood'`` X⁻¹.
         neighbourhood_tolerance (float): Its purity threshold (0..255).
         ignore_index (int): Label ignored by loss and metric.
         train_cfg, test_cfg (dict, optional): Unused; mmseg signature.
     """
 
+    @renamed_arguments(RENAMED_ARGUMENTS)
     def __init__(self,
                  tokenizer,
                  palette,
                  num_classes,
                  upsample_factor=1,
                  temperature=0.01,
-                 test_scores='soft',
+                 inverse_scores=DEFAULT_INVERSE_SCORES,
                  test_resize='pad',
                  neighbourhood_window=9,
                  neighbourhood_tolerance=8.0,
@@ -79,16 +82,13 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
                  pretrained=None,
                  init_cfg=None):
         super().__init__(init_cfg)
-        if test_scores not in TEST_SCORES:
-            raise ValueError(f'test_scores must be one of {TEST_SCORES}, '
-                             f'got {test_scores!r}')
         if test_resize not in TEST_RESIZES:
             raise ValueError(f'test_resize must be one of {TEST_RESIZES}, '
                              f'got {test_resize!r}')
-        self.test_scores = test_scores
+        self.free_inverse = TrainingFreeInverse(
+            inverse_scores, temperature, neighbourhood_window,
+            neighbourhood_tolerance)
         self.test_resize = test_resize
-        self.neighbourhood_window = neighbourhood_window
-        self.neighbourhood_tolerance = neighbourhood_tolerance
         self.codec = MaskigeCodec(palette, num_classes, ignore_index)
         self.tokenizer = build_tokenizer(tokenizer, self.codec)
         if test_resize == 'stretch' and not self.tokenizer.floors_input_size:
@@ -99,7 +99,6 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
                 "test_resize='pad'")
         self.num_classes = num_classes
         self.upsample_factor = upsample_factor
-        self.temperature = temperature
         self.ignore_index = ignore_index
         self.test_cfg = test_cfg
         self.align_corners = False
@@ -142,10 +141,10 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
         mult = self._multiple()
         h, w = labels.shape[-2:]
         pad_h, pad_w = (-h) % mult, (-w) % mult
-        # Exported graphs always pad (by 0 where the size tiles).
-        if pad_h or pad_w or torch.onnx.is_in_onnx_export():
-            labels = F.pad(labels[:, None].float(), (0, pad_w, 0, pad_h),
-                           mode='replicate')[:, 0].long()
+        # Padded by 0 too where the size tiles: one path for every size,
+        # as a traced graph needs.
+        labels = F.pad(labels[:, None].float(), (0, pad_w, 0, pad_h),
+                       mode='replicate')[:, 0].long()
         if self.upsample_factor != 1:
             labels = upsample_labels(
                 labels, self.upsample_factor, self.num_classes,
@@ -165,17 +164,11 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
 
     def class_logits(self, maskige):
         """Training-free X⁻¹ as logits: (B, 3, H, W) → (B, K, H, W)."""
-        return self.codec.scores(maskige) / self.temperature
+        return self.free_inverse.logits(self.codec, maskige)
 
     def test_logits(self, maskige):
-        """X⁻¹ of ``test_scores``: (B, 3, H, W) → (B, K, H, W) scores."""
-        if self.test_scores == 'one_hot':
-            return self.codec.one_hot(maskige)
-        if self.test_scores == 'neighbourhood':
-            return self.codec.neighbourhood_one_hot(
-                maskige, self.neighbourhood_window,
-                self.neighbourhood_tolerance)
-        return self.class_logits(maskige)
+        """X⁻¹ of ``inverse_scores``: (B, 3, H, W) → (B, K, H, W)."""
+        return self.free_inverse(self.codec, maskige)
 
     def forward_train(self, img, img_metas, gt_semantic_seg):
         labels = gt_semantic_seg[:, 0].long()
@@ -226,10 +219,10 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
             recon, _, _ = self.reconstruct(labels)
             s = self.upsample_factor
             logits = self.test_logits(recon)[..., :h * s, :w * s]
-        # Exported graphs always resize (the identity where the size tiles).
-        if logits.shape[-2:] != (h, w) or torch.onnx.is_in_onnx_export():
-            logits = resize(logits, size=(h, w), mode='bilinear',
-                            align_corners=False)
+        # Resized also where the size is already (h, w) (an exact copy
+        # then): one path for every size, as a traced graph needs.
+        logits = resize(logits, size=(h, w), mode='bilinear',
+                        align_corners=False)
         if rescale:
             logits = resize(logits, size=img_meta[0]['ori_shape'][:2],
                             mode='bilinear', align_corners=False)

@@ -13,5 +13,5 @@ model = dict(
     palette=None,  # set per dataset
     num_classes=None,  # set per dataset
     upsample_factor=1,
-    test_scores='one_hot',
+    inverse_scores='one_hot',
     test_resize='stretch')

@@ -16,4 +16,7 @@ model = dict(
     palette=None,  # set per dataset
     num_classes=None,  # set per dataset
     upsample_factor=1,
-    temperature=0.01)
+    temperature=0.01,
+    # Test with the soft X⁻¹ the tokenizer trains through (the default is
+    # the published one-hot of the nearest colour).
+    inverse_scores='soft')
