@@ -43,8 +43,9 @@ def upstream_writes(module, path):
     Returns:
         list[str]: ``'<line>: <source>'`` of each assignment (plain,
         augmented, ``del``, ``setattr``/``delattr``) whose target is an
-        attribute or item of such a name, and of each registration with
-        ``force=True``.
+        attribute or item of such a name, of each ``(owner, 'attribute',
+        replacement)`` entry of a swap table with such an owner (for a
+        ``setattr`` loop), and of each registration with ``force=True``.
     """
     tree = parse(path)
     upstream = {
@@ -62,6 +63,10 @@ def upstream_writes(module, path):
                 node.func, ast.Name) and node.func.id in ('setattr',
                                                           'delattr'):
             targets = node.args[:1]
+        elif isinstance(node, ast.Tuple) and len(node.elts) == 3 and \
+                isinstance(node.elts[1], ast.Constant) and \
+                isinstance(node.elts[1].value, str):
+            targets = node.elts[:1]
         elif isinstance(node, ast.Call) and isinstance(
                 node.func, ast.Attribute) and node.func.attr in REGISTERING:
             forced = [
@@ -92,9 +97,10 @@ def test_upstream_writes_finds_each_form(tmp_path):
         '    mmseg.apis.train.build_ddp = None\n'
         '    model.forward = None\n'
         '    np.pi = 3\n'
-        '    DATASETS.register_module(name="Mine", force=False)\n')
+        '    DATASETS.register_module(name="Mine", force=False)\n'
+        'SWAPS = ((F, "relu", None), (np, "pi", 3))\n')
     assert [line.split(':')[0] for line in upstream_writes(
-        'example', str(source))] == ['5', '6', '7', '8', '11']
+        'example', str(source))] == ['5', '6', '7', '8', '11', '15']
 
 
 MODULES = {
