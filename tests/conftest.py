@@ -60,7 +60,7 @@ print(json.dumps(state))
 @pytest.fixture(scope='session')
 def fresh_import():
     """What a fresh ``import gss`` loads and patches (one subprocess shared
-    by tests/test_compat.py and tests/test_import.py)."""
+    by tests/test_compat/test_patches.py and tests/test_import.py)."""
     import json
     import subprocess
     result = subprocess.run([sys.executable, '-c', FRESH_IMPORT],

@@ -4,7 +4,6 @@ import pytest
 import torch
 from mmseg.models import build_segmentor
 
-from gss.maskige import MaskigeCodec
 from gss.tokenizers import EMAVectorQuantizer
 from gss.utils.checkpoint import (KEY_CHANGES, KeyChange, apply_key_changes,
                                   load_checkpoint, module_prefixes,
@@ -28,7 +27,6 @@ OWNERS = {
     'MaskigeAutoencoder': (lambda: build_segmentor(
         dict(type='MaskigeAutoencoder', tokenizer=DALLE, palette='camvid',
              num_classes=11)), ''),
-    'MaskigeCodec': (lambda: MaskigeCodec('camvid', 11), ''),
     'EMAVectorQuantizer': (lambda: EMAVectorQuantizer(num_codes=8, dim=3),
                            ''),
 }

@@ -101,7 +101,7 @@ def load_config(args):
     from mmcv.utils import Config
 
     from gss.utils import UNSAFE_ENV
-    from gss.utils.config_check import check_option_types
+    from gss.apis.config_check import check_option_types
     if getattr(args, 'unsafe_load', False):
         os.environ[UNSAFE_ENV] = '1'
     cfg = Config.fromfile(args.config)

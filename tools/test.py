@@ -145,7 +145,7 @@ from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
                       apply_cpu_retain_memory, build_ddp, init_dist)
 from gss.datasets import check_not_empty  # noqa: E402
 from gss.utils import load_checkpoint  # noqa: E402
-from gss.utils.config_check import check_test_config  # noqa: E402
+from gss.apis.config_check import check_test_config  # noqa: E402
 
 AUG_TEST_RATIOS = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
 
@@ -232,7 +232,6 @@ def main(argv=None):
         model = revert_sync_batchnorm(model)
     if not distributed:
         model = build_dp(model, cfg.device, device_ids=cfg.gpu_ids)
-        # Through mmseg.apis: gss.compat ends the progress-bar line there.
         results = mmseg.apis.single_gpu_test(
             model,
             data_loader,
@@ -266,18 +265,25 @@ def main(argv=None):
             format_args=eval_kwargs)
 
     if rank == 0:
+        print()  # mmseg's test loops leave their progress bar's line open
         if args.out:
             print(f'\nwriting results to {args.out}')
             mmcv.dump(results, args.out)
         if args.eval:
             eval_kwargs.update(metric=args.eval)
             metric = dataset.evaluate(results, **eval_kwargs)
+            # mmseg rounds its metrics as its tables print them, but as
+            # float32: in the JSON, 0.8803 would read 0.880299985408783.
+            metric = {
+                k: v if hasattr(v, '__len__') else round(float(v), 4)
+                for k, v in metric.items()
+            }
             metric_dict = dict(config=args.config, metric=metric)
             if json_file is not None:
                 mmcv.dump(metric_dict, json_file, indent=4)
                 print(f'\nmetrics written to {json_file}')
             print('\n' + json.dumps(
-                {k: round(float(v), 4) for k, v in metric.items()
+                {k: v for k, v in metric.items()
                  if not hasattr(v, '__len__')}))
 
 

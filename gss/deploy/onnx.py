@@ -29,6 +29,7 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.segmentors.base import BaseSegmentor
 from torch import nn
 
+from ..compat import use_export_friendly_layers
 from ..models.segmentors import MaskigeAutoencoder
 from ..models.segmentors.multi_domain import MultiDomainMixin
 from ..utils import load_checkpoint
@@ -333,7 +334,8 @@ def export_onnx(wrapper, output_file, shape, dynamic=False, batch_size=1,
     """Export a wrapped model with the TorchScript-based exporter.
 
     Tracing gives dynamic height, width and batch once the size-dependent
-    layers run through :func:`export_friendly`; the ``torch.export`` path
+    layers run through :func:`gss.compat.use_export_friendly_layers` and
+    :func:`export_friendly`; the ``torch.export`` path
     would stop at the models' data-dependent input checks.
 
     Args:
@@ -349,7 +351,8 @@ def export_onnx(wrapper, output_file, shape, dynamic=False, batch_size=1,
     example = example_input(wrapper, shape, batch_size)
     axes = {0: 'batch', 2: 'height', 3: 'width'}
     dynamic_axes = {INPUT_NAME: axes, OUTPUT_NAME: axes} if dynamic else None
-    with torch.no_grad(), export_friendly(), warnings.catch_warnings():
+    with torch.no_grad(), use_export_friendly_layers(), export_friendly(), \
+            warnings.catch_warnings():
         # Tracing freezes the models' input checks (shape asserts, token
         # range checks) to their value on the example: intended, not news;
         # so is the legacy exporter's deprecation notice (chosen above).

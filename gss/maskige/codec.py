@@ -17,80 +17,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..utils.checkpoint import upgrade_state_dict
+from .checks import (check_class_ids, check_colors, check_labels,
+                     check_maskige)
+from .linear_argmin import linear_argmin
 from .palette import Palette
-
-#: Upper bound on the elements of one (pixels x classes) score block of the
-#: chunked decoders: their extra memory is O(H*W) plus one 1 MB block
-#: (small enough to stay in cache, the fastest size on CPU).
-CHUNK_ELEMENTS = 1 << 18
 
 #: Classes interpolated at once by :func:`upsample_labels`.
 UPSAMPLE_CHUNK = 8
-
-
-def _check_labels(labels):
-    if not isinstance(labels, torch.Tensor) or labels.dim() != 3:
-        shape = tuple(labels.shape) if hasattr(labels, 'shape') else None
-        raise ValueError(
-            'labels must be a (B, H, W) integer tensor, got '
-            f'{type(labels).__name__} of shape {shape} (for mmseg\'s '
-            '(B, 1, H, W) gt_semantic_seg use labels.squeeze(1))')
-    if labels.dtype.is_floating_point or labels.dtype.is_complex or (
-            labels.dtype == torch.bool):
-        raise ValueError(
-            f'labels must be an integer tensor, got {labels.dtype}')
-
-
-def _check_label_range(labels, num_classes, ignore_index):
-    """Raise if labels hold ids outside [0, K) other than ignore_index."""
-    if 0 <= ignore_index < num_classes:
-        raise ValueError(f'ignore_index={ignore_index} is a class id (K='
-                         f'{num_classes}): use a value outside 0..K-1')
-    bad = ((labels < 0) | (labels >= num_classes)) & (labels != ignore_index)
-    if bad.any():
-        ids = torch.unique(labels[bad]).tolist()
-        raise ValueError(
-            f'labels contain ids {ids[:10]}{" ..." if len(ids) > 10 else ""}'
-            f' outside the {num_classes} classes 0..{num_classes - 1} (and '
-            f'not ignore_index={ignore_index}): check num_classes, the '
-            "palette and the dataset's label mapping (e.g. "
-            'reduce_zero_label)')
-
-
-def _check_colors(colors, device, check_values=True):
-    """Return the (K, 3) palette as a float64 tensor on ``device``."""
-    colors = torch.as_tensor(colors, device=device)
-    if colors.dim() != 2 or colors.shape[1] != 3 or len(colors) == 0:
-        raise ValueError('colors must be a (K, 3) palette in 0..255 units, '
-                         f'got shape {tuple(colors.shape)}')
-    colors = colors.to(torch.float64)
-    if not check_values:
-        return colors
-    if colors.min() < 0 or colors.max() > 255:
-        raise ValueError('colors must be in 0..255 units, got values from '
-                         f'{colors.min().item()} to {colors.max().item()}')
-    if colors.max() <= 1 and (colors != colors.round()).any():
-        raise ValueError('colors must be in 0..255 units but look like 0..1 '
-                         'values: multiply them by 255')
-    return colors
-
-
-def _check_maskige(maskige, check_values=True):
-    if not isinstance(maskige, torch.Tensor) or maskige.dim() != 4 or (
-            maskige.shape[1] != 3):
-        shape = tuple(maskige.shape) if hasattr(maskige, 'shape') else None
-        raise ValueError('a maskige must be a (B, 3, H, W) tensor, got '
-                         f'{type(maskige).__name__} of shape {shape}')
-    if maskige.dtype != torch.uint8:
-        if not maskige.dtype.is_floating_point:
-            raise ValueError('a maskige must be float in [0, 1] or uint8, '
-                             f'got {maskige.dtype}')
-        # Noise may leave [0, 1] a little; 0..255 floats are a bug.
-        if check_values and maskige.numel() and (
-                maskige.detach().abs().max() > 2):
-            raise ValueError('float maskige values must be in [0, 1] but '
-                             'some exceed 2: divide 0..255 images by 255')
 
 
 def labels_to_maskige(labels,
@@ -113,20 +46,20 @@ def labels_to_maskige(labels,
     Returns:
         Tensor: (B, 3, H, W) maskige of ``dtype`` on ``labels.device``.
     """
-    _check_labels(labels)
+    check_labels(labels)
     if dtype != torch.uint8 and not dtype.is_floating_point:
         raise ValueError(f'dtype must be torch.uint8 or a float dtype, got '
                          f'{dtype}')
-    table = _check_colors(colors, labels.device)
+    table = check_colors(colors, labels.device)
     num_classes = len(table)
-    _check_label_range(labels, num_classes, ignore_index)
+    check_class_ids(labels, num_classes, ignore_index)
     index = labels.long()
     ignored = labels == ignore_index
     if ignore_color is not None:
         # Appended whether or not a pixel is ignored: one path for every
         # input (a traced graph must paint the pixels its example lacked).
-        ignore = _check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
-                               labels.device)
+        ignore = check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
+                              labels.device)
         table = torch.cat([table, ignore])
         index = index.masked_fill(ignored, num_classes)
     elif ignored.any():
@@ -164,11 +97,11 @@ def upsample_labels(labels, scale_factor=2, num_classes=None,
     Returns:
         Tensor: (B, sH, sW) long labels.
     """
-    _check_labels(labels)
+    check_labels(labels)
     if not scale_factor > 0:
         raise ValueError(f'scale_factor must be > 0, got {scale_factor}')
     if num_classes is not None:
-        _check_label_range(labels, num_classes, ignore_index)
+        check_class_ids(labels, num_classes, ignore_index)
     elif (labels < 0).any():
         raise ValueError('labels must be >= 0')
     out_size = (int(labels.shape[1] * scale_factor),
@@ -221,13 +154,13 @@ def maskige_to_scores(maskige, colors, temperature=None):
         Tensor: (B, K, H, W) scores (higher is closer) or probabilities,
         in ``maskige.dtype``.
     """
-    _check_maskige(maskige, check_values=False)
+    check_maskige(maskige, check_values=False)
     if not maskige.dtype.is_floating_point:
         raise ValueError('maskige_to_scores needs a float maskige in [0, 1]; '
                          'convert uint8 ones with maskige.float() / 255')
     if temperature is not None and not temperature > 0:
         raise ValueError(f'temperature must be > 0, got {temperature}')
-    beta = (_check_colors(colors, maskige.device, check_values=False) /
+    beta = (check_colors(colors, maskige.device, check_values=False) /
             255).to(maskige.dtype)
     sq_norm = (maskige * maskige).sum(dim=1, keepdim=True)
     neg_dist = torch.einsum('bchw,kc->bkhw', maskige, beta)
@@ -297,35 +230,6 @@ def neighbourhood_nearest(maskige, colors, num_outputs=None, window=9,
         ~allowed, float('-inf')).argmax(dim=1)
 
 
-def _linear_argmin(maskige, weight, bias):
-    """Per-pixel ``argmin_k (bias_k + weight_k . x)`` in pixel chunks.
-
-    Graph export swaps in a loop-free version
-    (``gss.deploy.export_friendly``).
-
-    Args:
-        maskige (Tensor): (B, 3, H, W) float.
-        weight (Tensor): (K, 3).
-        bias (Tensor): (K,).
-
-    Returns:
-        Tensor: (B, H, W) long.
-    """
-    batch, _, height, width = maskige.shape
-    pixels = maskige.reshape(batch, 3, -1)
-    out = torch.empty(batch, height * width, dtype=torch.long,
-                      device=maskige.device)
-    chunk = max(1, CHUNK_ELEMENTS // len(weight))
-    for b in range(batch):
-        for start in range(0, height * width, chunk):
-            # (P, K) scores: argmin over the contiguous last dim is ~2x
-            # faster than over K rows; the transposed view is not copied.
-            scores = torch.addmm(bias, pixels[b, :, start:start + chunk].T,
-                                 weight.T)
-            out[b, start:start + chunk] = scores.argmin(dim=1)
-    return out.view(batch, height, width)
-
-
 class MaskigeCodec(nn.Module):
     """A palette with its maskige transform X and inverse X^-1.
 
@@ -369,14 +273,12 @@ class MaskigeCodec(nn.Module):
             self.palette.ignore_color.copy()))
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        # The palette is the config's: checkpoints without it (the authors'
-        # released ones, see gss.utils.checkpoint) load as they are; one
-        # trained with other colours would decode to wrong classes, so it
-        # is refused.
-        upgrade_state_dict(self, state_dict, prefix)
+        # The palette is the config's: checkpoints without palette buffers
+        # (the authors' released ones) load with it; one trained with other
+        # colours would decode to wrong classes, so it is refused.
         for name in ('colors', 'ignore_color'):
             own = getattr(self, name)
-            saved = state_dict[prefix + name]
+            saved = state_dict.setdefault(prefix + name, own)
             if saved.shape != own.shape or not torch.equal(
                     saved.to(own.dtype), own):
                 raise ValueError(
@@ -418,10 +320,10 @@ class MaskigeCodec(nn.Module):
         Returns:
             Tensor: (B, K, H, W) one-hot scores in ``maskige.dtype``.
         """
-        _check_maskige(maskige, check_values=False)
+        check_maskige(maskige, check_values=False)
         beta = self.colors.to(maskige.dtype) / 255
         # argmin_k ||x - b_k||^2 = argmin_k (||b_k||^2 - 2 b_k.x)
-        labels = _linear_argmin(maskige, -2 * beta, (beta * beta).sum(dim=1))
+        labels = linear_argmin(maskige, -2 * beta, (beta * beta).sum(dim=1))
         scores = maskige.new_zeros(labels.shape[0], self.num_classes,
                                    *labels.shape[1:])
         return scores.scatter_(1, labels[:, None], 1)

@@ -10,8 +10,8 @@ import functools
 
 import torch
 
-from .codec import (CHUNK_ELEMENTS, _check_colors, _check_maskige,
-                    _linear_argmin)
+from .checks import check_colors, check_maskige
+from .linear_argmin import CHUNK_ELEMENTS, linear_argmin
 
 _DECODE_METHODS = ('auto', 'matmul', 'lut', 'lstsq')
 
@@ -58,8 +58,8 @@ def maskige_to_labels(maskige,
     if method not in _DECODE_METHODS:
         raise ValueError(f'method must be one of {_DECODE_METHODS}, got '
                          f'{method!r}')
-    _check_maskige(maskige)
-    table = _check_colors(colors, maskige.device)
+    check_maskige(maskige)
+    table = check_colors(colors, maskige.device)
     num_classes = len(table)
     if 0 <= ignore_index < num_classes:
         raise ValueError(f'ignore_index={ignore_index} is a class id (K='
@@ -67,7 +67,7 @@ def maskige_to_labels(maskige,
     if ignore_color is not None:
         table = torch.cat([
             table,
-            _check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
+            check_colors(torch.as_tensor(ignore_color).reshape(1, 3),
                           maskige.device)
         ])
     integral = bool((table == table.round()).all())
@@ -91,7 +91,7 @@ def maskige_to_labels(maskige,
             weight = -torch.linalg.pinv(beta @ beta.T) @ beta
             bias = torch.zeros(len(beta), dtype=beta.dtype,
                                device=beta.device)
-        labels = _linear_argmin(maskige, weight.to(maskige.dtype),
+        labels = linear_argmin(maskige, weight.to(maskige.dtype),
                                 bias.to(maskige.dtype))
     if ignore_color is not None:
         labels = labels.masked_fill_(labels == num_classes, ignore_index)

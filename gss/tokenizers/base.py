@@ -6,7 +6,7 @@ from abc import ABCMeta, abstractmethod
 import torch
 from mmcv.runner import BaseModule
 
-from ..maskige.codec import _check_label_range, _check_labels
+from ..maskige.checks import check_class_ids, check_labels
 
 #: ``BaseTokenizer.input_kind`` of a tokenizer that reads maskiges:
 #: (B, 3, H, W) float in [0, 1] (an RGB image tokenizer such as DALL·E).
@@ -115,8 +115,8 @@ class BaseTokenizer(BaseModule, metaclass=ABCMeta):
             else the maskige X(labels), (B, 3, H, W) float in [0, 1].
         """
         if self.input_kind == LABEL_INPUT:
-            _check_labels(labels)
-            _check_label_range(labels, codec.num_classes, codec.ignore_index)
+            check_labels(labels)
+            check_class_ids(labels, codec.num_classes, codec.ignore_index)
             return labels.long()
         return codec.encode(labels)
 

@@ -5,9 +5,10 @@ Configs name pretrained backbones by URL or alias (``open-mmlab://``,
 a URL and downloads it with ``load_from_http`` into torch hub's cache. On a
 machine without network access and without a cached copy, that ends in a
 30-frame ``URLError`` that says neither which file is missing nor what to
-do. :func:`install` (run by ``import gss``) routes mmcv's downloads through
-:func:`load_from_http`, which turns it into a :class:`WeightsDownloadError`
-naming the URL, the cache file and the ways to proceed.
+do. ``import gss`` routes mmcv's downloads through :func:`load_from_http`
+(``explain_failed_weight_downloads`` in :mod:`gss.compat`), which turns it
+into a :class:`WeightsDownloadError` naming the URL, the cache file and the
+ways to proceed.
 """
 import os.path as osp
 from urllib.error import URLError
@@ -15,8 +16,8 @@ from urllib.parse import urlparse
 
 import mmcv.runner.checkpoint as mmcv_checkpoint
 import torch
-from mmcv.runner import CheckpointLoader
 
+# mmcv's own, read before gss.compat installs load_from_http over it.
 _mmcv_load_from_http = mmcv_checkpoint.load_from_http
 
 
@@ -67,14 +68,3 @@ def load_from_http(filename, map_location=None, model_dir=None):
             'model.backbone.init_cfg.checkpoint=... for backbones set up '
             'with init_cfg), or train from scratch with --cfg-options '
             'model.pretrained=None.') from None
-
-
-def install():
-    """Make mmcv's URL and alias schemes download through
-    :func:`load_from_http` (its alias loaders call the module function)."""
-    mmcv_checkpoint.load_from_http = load_from_http
-    CheckpointLoader.register_scheme(
-        prefixes=('http://', 'https://'), force=True)(load_from_http)
-
-
-install()

@@ -278,7 +278,7 @@ def test_gss_panels_show_the_test_taxonomy():
 def test_config_check_knows_taxonomy_mapping():
     import mmcv
 
-    from gss.utils.config_check import ConfigKeyError, check_test_config
+    from gss.apis.config_check import ConfigKeyError, check_test_config
     from tests.test_configs.tiny_gss import config_path
     cfg = mmcv.Config.fromfile(
         config_path('gss-ff_hrnet-w48_512x512_160k_mseg'))

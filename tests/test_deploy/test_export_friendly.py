@@ -1,5 +1,7 @@
 """The export-friendly code computes what the normal code computes, and
-it is only swapped in during an export (or a shape-only FLOP count)."""
+it is only swapped in during an export (or a shape-only FLOP count): over
+mmseg's and torch's code by ``gss.compat``, over GSS's own by
+``gss.deploy``."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -7,15 +9,25 @@ from mmseg.models.backbones.swin import ShiftWindowMSA
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.models.utils.embed import AdaptivePadding
 
+from gss.compat import use_export_friendly_layers
 from gss.deploy import export_friendly, shape_only
 from gss.deploy.export_friendly import (EXPORT_SWAPS, VALUE_READERS,
                                         adaptive_avg_pool2d,
                                         adaptive_padding,
-                                        exported_simple_test, linear_argmin,
+                                        exported_simple_test,
+                                        one_block_linear_argmin,
                                         shift_window_attention)
 from gss.maskige import labels_to_maskige
-from gss.maskige.codec import CHUNK_ELEMENTS, _linear_argmin
+from gss.maskige.linear_argmin import CHUNK_ELEMENTS, linear_argmin
 from gss.tokenizers import DalleDVAE
+
+#: What :func:`use_export_friendly_layers` swaps in over upstream code.
+UPSTREAM_SWAPS = (
+    (ShiftWindowMSA, 'forward', shift_window_attention),
+    (AdaptivePadding, 'forward', adaptive_padding),
+    (F, 'adaptive_avg_pool2d', adaptive_avg_pool2d),
+    (EncoderDecoder, 'simple_test', exported_simple_test),
+)
 
 
 @pytest.mark.parametrize('shift', [0, 2])
@@ -47,8 +59,10 @@ def test_adaptive_avg_pool2d_matches_torch(output_size):
     torch.testing.assert_close(actual, expected, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize('context, swaps', [(export_friendly, EXPORT_SWAPS),
-                                             (shape_only, VALUE_READERS)])
+@pytest.mark.parametrize('context, swaps',
+                         [(use_export_friendly_layers, UPSTREAM_SWAPS),
+                          (export_friendly, EXPORT_SWAPS),
+                          (shape_only, VALUE_READERS)])
 def test_swaps_only_inside_and_restores_after_errors(context, swaps):
     originals = [getattr(owner, name) for owner, name, _ in swaps]
     with pytest.raises(RuntimeError, match='boom'):
@@ -69,8 +83,9 @@ def test_loop_free_nearest_colour_equals_the_chunked_one():
     # More pixels than one chunk, so the normal path really loops.
     maskige = torch.rand(2, 3, 120, 130, generator=gen)
     assert maskige[0, 0].numel() > CHUNK_ELEMENTS // len(palette)
-    chunked = _linear_argmin(maskige, weight, bias)
-    assert torch.equal(linear_argmin(maskige, weight, bias), chunked)
+    chunked = linear_argmin(maskige, weight, bias)
+    assert torch.equal(one_block_linear_argmin(maskige, weight, bias),
+                       chunked)
     assert len(torch.unique(chunked)) > 10
 
 
@@ -99,7 +114,7 @@ def test_exported_simple_test_is_mmseg_argmax_tensor():
 
     assert torch.equal(exported_simple_test(Model(), None, None),
                        scores.argmax(dim=1).unsqueeze(0))
-    with export_friendly():
+    with use_export_friendly_layers(), export_friendly():
         assert EncoderDecoder.simple_test is exported_simple_test
 
 

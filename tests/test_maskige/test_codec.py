@@ -373,3 +373,14 @@ def test_neighbourhood_decoding_bad_arguments():
         neighbourhood_nearest(maskige, RGB, tolerance=0)
     with pytest.raises(ValueError, match='num_outputs must be in 1..3'):
         neighbourhood_nearest(maskige, RGB, num_outputs=4)
+
+
+def test_state_dict_without_palette_loads_with_the_configs_palette():
+    """Released checkpoints have no palette buffers: they load strictly,
+    with the palette of the config; another palette is refused."""
+    codec = MaskigeCodec('camvid', num_classes=11)
+    codec.load_state_dict({}, strict=True)
+    assert torch.equal(codec.colors, MaskigeCodec('camvid', 11).colors)
+    other = MaskigeCodec('cityscapes', num_classes=19).state_dict()
+    with pytest.raises(ValueError, match='another maskige palette'):
+        codec.load_state_dict(other, strict=True)

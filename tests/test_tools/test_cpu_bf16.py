@@ -13,8 +13,8 @@ from mmseg.models import build_segmentor
 
 from gss.apis import (EmulatedBf16Warning, apply_cpu_bf16,
                       cpu_has_native_bf16, precision, wrap_cpu_bf16_model)
-from gss.utils.config_check import (ConfigKeyError, check_test_config,
-                                    check_train_config)
+from gss.apis.config_check import (ConfigKeyError, check_test_config,
+                                   check_train_config)
 from tests.conftest import ROOT, data_options, load_tool
 from tests.test_configs.tiny_gss import batch, load
 

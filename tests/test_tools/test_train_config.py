@@ -9,8 +9,8 @@ import pytest
 from mmcv import DictAction
 from mmseg.core import EvalHook
 
-from gss.utils.config_check import (ConfigKeyError, accepted_keys,
-                                    check_option_types, check_train_config)
+from gss.apis.config_check import (ConfigKeyError, accepted_keys,
+                                   check_option_types, check_train_config)
 from tests.conftest import ROOT, data_options, load_tool
 
 CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')

@@ -10,6 +10,7 @@ from mmseg.models.segmentors import EncoderDecoder
 
 from ...utils import argmax
 from ...visualization import draw_panel, maskige_parts, maskige_to_image
+from .fast_simple_test import FastSimpleTestMixin
 from .strict_loading import StrictLoadingMixin
 
 #: Channels the maskige adds to the class scores in the joint test path.
@@ -54,7 +55,8 @@ class SegResult(list):
 
 
 @SEGMENTORS.register_module()
-class GSSEncoderDecoder(StrictLoadingMixin, EncoderDecoder):
+class GSSEncoderDecoder(StrictLoadingMixin, FastSimpleTestMixin,
+                        EncoderDecoder):
     """:class:`EncoderDecoder` that can return the maskige of its prediction
     and visualises GSS models as panels.
 
@@ -80,7 +82,8 @@ class GSSEncoderDecoder(StrictLoadingMixin, EncoderDecoder):
     plain ``EncoderDecoder`` overlay.
 
     A state dict that does not fit the model is refused, whoever loads it
-    (:class:`StrictLoadingMixin`).
+    (:class:`StrictLoadingMixin`). Labels are taken with the faster argmax
+    of :class:`FastSimpleTestMixin`.
     """
 
     def __init__(self, *args, **kwargs):

@@ -20,8 +20,8 @@ from mmcv.runner import HOOKS, CheckpointHook
 from mmseg.core import DistEvalHook, EvalHook
 from mmseg.datasets import DATASETS, CustomDataset
 
-from ..apis.precision import wrap_cpu_bf16_model
-from ..apis.runner import SafeIterBasedRunner
+from .precision import wrap_cpu_bf16_model
+from .runner import SafeIterBasedRunner
 
 #: Top-level keys read by tools/train.py, tools/test.py, mmseg's
 #: ``train_segmentor`` and the mmcv runner. Configs may define other
