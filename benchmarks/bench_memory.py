@@ -18,7 +18,7 @@ model's weights, the input): what testing adds. On CUDA it is
 ``torch.cuda.max_memory_allocated`` over the forward, less what was
 allocated before it. ``decode_tile_size`` tiles the maskige decoding and
 X⁻¹ (``GSSFFHead``); the outputs of both modes are compared by the tests
-(``tests/test_heads/test_token_tiles.py``), not here.
+(``tests/test_models/test_utils/test_token_tiles.py``), not here.
 
     python benchmarks/bench_memory.py [--configs NAME ...] [--tiles none 96]
         [--modes window image] [--device cpu] [--out FILE]

@@ -5,7 +5,7 @@ codes. ``GSSFFHead`` computes ``conv_seg`` as a matmul over channels-last
 pixels and the token cross-entropy over a contiguous code dimension; the
 plain mmseg way is a 1×1 ``nn.Conv2d`` on NCHW features and a loss over
 the channel dimension. Both give the same numbers (tested in
-``tests/test_heads``); this times one full training step (forward, loss,
+``tests/test_models/test_heads``); this times one full training step (forward, loss,
 backward) of the CamVid GSS-FF model with each, interleaved in one
 process so that machine noise hits both alike.
 

@@ -185,7 +185,7 @@ _BARE_TOKENIZER = ('a bare tokenizer file (e.g. the converted DALL·E dVAE, '
                    'checkpoint')
 
 #: Every key layout GSS still loads, applied in this order (a key changes
-#: at most once). Tested entry by entry in tests/test_checkpoint_keys.py.
+#: at most once). Tested entry by entry in tests/test_utils/test_checkpoint_keys.py.
 #: The palette buffers that released checkpoints lack are the one layout
 #: not here: ``MaskigeCodec`` fills them in itself (``gss.maskige`` uses
 #: torch only).

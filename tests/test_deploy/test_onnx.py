@@ -20,7 +20,7 @@ from gss.deploy import (DeployMismatchError, ONNXRuntimeMultiDomainSegmentor,
 from gss.utils import CheckpointMismatchError
 from tests.conftest import ROOT, load_tool
 from tests.test_configs.tiny_gss import build_tiny
-from tests.test_tools.test_strict_loading import FF, FTW, tiny_config
+from tests.test_models.test_segmentors.test_strict_loading import FF, FTW, tiny_config
 
 pytest.importorskip(
     'onnxruntime',

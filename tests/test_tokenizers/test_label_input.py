@@ -13,7 +13,7 @@ from gss.maskige import MaskigeCodec, maskige_to_scores
 from gss.models.segmentors import MaskigeAutoencoder
 from gss.tokenizers import MaskigeVQVAE
 from gss.tokenizers.class_patterns import ClassPatternEncoder
-from tests.test_heads.test_gss_heads import K, build, tiny_cfg
+from tests.test_models.test_heads.test_gss_heads import K, build, tiny_cfg
 
 VOID = 11  # CamVid's unlabelled id in the rendered scenes
 PATTERNS = dict(palette='camvid', num_classes=K, channels=16,

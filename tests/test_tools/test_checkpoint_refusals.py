@@ -14,7 +14,7 @@ from gss.utils import (CheckpointFileError, CheckpointMismatchError,
                        partial_load, safe_load)
 from tests.conftest import ROOT, data_options, load_tool
 from tests.test_configs.tiny_gss import build_tiny
-from tests.test_tools.test_strict_loading import FF, FTW
+from tests.test_models.test_segmentors.test_strict_loading import FF, FTW
 
 TINY_FCN = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
 STAGE_ONE = 'dalle_reconstruction_cityscapes'

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.test_heads.test_gss_heads import K, build, metas, tiny_cfg
+from tests.test_models.test_heads.test_gss_heads import K, build, metas, tiny_cfg
 
 VQVAE = dict(type='MaskigeVQVAE', encoder='conv', downsample=4,
              quantizer=dict(type='EMAVectorQuantizer', num_codes=64, dim=8))

@@ -147,7 +147,7 @@ def test_inductor_inference_matches_eager():
 def test_fp32_depthwise_compiles():
     """``cpu_bf16.fp32_depthwise`` inside a compiled submodule: dynamo
     traces its autocast region; forward and gradients equal eager's."""
-    from tests.test_tools.test_cpu_bf16 import DepthwiseBlock
+    from tests.test_apis.test_cpu_bf16 import DepthwiseBlock
     torch.manual_seed(0)
     eager = wrap_cpu_bf16_model(torch.nn.Sequential(DepthwiseBlock()),
                                 fp32_depthwise=True, require_native=False)

@@ -8,7 +8,7 @@ from gss.tokenizers import EMAVectorQuantizer
 from gss.utils.checkpoint import (KEY_CHANGES, KeyChange, apply_key_changes,
                                   load_checkpoint, module_prefixes,
                                   module_state)
-from tests.test_heads.test_gss_heads import tiny_cfg
+from tests.test_models.test_heads.test_gss_heads import tiny_cfg
 
 DALLE = dict(type='DalleDVAE', n_hid=16, vocab_size=32, n_init=8,
              checkpoint=None)

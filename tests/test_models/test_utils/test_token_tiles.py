@@ -6,7 +6,7 @@ import torch.nn as nn
 from gss.models.utils import map_token_tiles
 from gss.tokenizers.dalle import DalleDecoder, DalleDVAE
 from gss.tokenizers.vqvae import MaskigeVQVAE
-from tests.test_heads.test_gss_heads import build, metas, tiny_cfg
+from tests.test_models.test_heads.test_gss_heads import build, metas, tiny_cfg
 
 # Reduced widths run other convolution kernels than the full dVAE's, whose
 # rounding depends on the map's size (by 1 ulp): tiles match the whole grid
