@@ -20,6 +20,15 @@ def models(**options):
     return plain, posterior
 
 
+def posterior_of_a_random_image(**options):
+    """The posterior head, backbone features of a random image, and
+    :meth:`posterior_outputs` of them."""
+    _, posterior = models(**options)
+    head = posterior.decode_head
+    feats = posterior.extract_feat(torch.randn(1, 3, 64, 64))
+    return head, feats, head.posterior_outputs(feats)
+
+
 def head_outputs(model, img):
     feats = model.extract_feat(img)
     return model.decode_head.forward_test_with_maskige(feats, metas(1, 64),
@@ -40,10 +49,7 @@ def test_argmax_and_top_1_are_gss_ff(options):
 
 @torch.no_grad()
 def test_top_k_decodes_the_renormalised_posterior_by_hand():
-    _, posterior = models(posterior_top_k=3)
-    head = posterior.decode_head
-    feats = posterior.extract_feat(torch.randn(1, 3, 64, 64))
-    outputs = head.posterior_outputs(feats)
+    head, feats, outputs = posterior_of_a_random_image(posterior_top_k=3)
     probs = head.token_logits(head._fuse(head._transform_inputs(
         feats))).softmax(1)
     # the hand-made distribution: the 3 largest per cell, summing to 1
@@ -60,10 +66,7 @@ def test_top_k_decodes_the_renormalised_posterior_by_hand():
 
 @torch.no_grad()
 def test_pixel_fusion_takes_the_pixel_head_where_the_token_is_unsure():
-    _, posterior = models(pixel_fusion_threshold=0.5)
-    head = posterior.decode_head
-    feats = posterior.extract_feat(torch.randn(1, 3, 64, 64))
-    outputs = head.posterior_outputs(feats)
+    head, feats, outputs = posterior_of_a_random_image(pixel_fusion_threshold=0.5)
     # make the left half of the cells unsure, the right half sure
     confidence = torch.ones_like(outputs['confidence'])
     confidence[..., :confidence.shape[-1] // 2] = 0.1
