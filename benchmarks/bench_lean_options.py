@@ -9,8 +9,8 @@ need the tokenizer of ``vqvae-1k_128x128_2k_camvid.py``). This script
 measures the time side of each option, before any training: one 360×480
 frame, random weights, fp32, UPerNet and every option interleaved in each
 round in one process (median seconds, and the median over rounds of each
-time over UPerNet's), plus ``tools/get_flops.py``'s count. Accuracy needs training on the converged
-suite (docs/experiments/camvid.md).
+time over UPerNet's), plus ``tools/get_flops.py``'s count. Accuracy
+needs training on the converged suite (docs/experiments/camvid.md).
 
     python benchmarks/bench_lean_options.py [--rounds 10] \
         [--out benchmarks/results/lean_options.json]

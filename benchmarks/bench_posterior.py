@@ -11,8 +11,9 @@ image by image in this one process (the baseline with its checkpoint if
 given, else random weights: time does not depend on them).
 
     python benchmarks/bench_posterior.py CONFIG CHECKPOINT \
-        --baseline configs/gss/camvid/upernet-balanced_effnet-lite0_256x256_2k_camvid.py \
-        [--data data/camvid] [--seed 0] [--out benchmarks/results/camvid_posterior.json]
+        --baseline BASELINE_CONFIG [--baseline-checkpoint FILE] \
+        [--data data/camvid] [--seed 0] \
+        [--out benchmarks/results/camvid_posterior.json]
 """
 import argparse
 import os.path as osp

@@ -11,7 +11,8 @@ and this script rewrites the lines between the markers with what
 :data:`TABLES` renders for that name, so that every number of a table is
 the number its run wrote, and a run has one number wherever it is quoted.
 ``--check`` rewrites nothing and exits with status 1 naming every block
-that differs from its rendering (``tests/test_benchmarks/test_render_tables.py`` runs it).
+that differs from its rendering
+(``tests/test_benchmarks/test_render_tables.py`` runs it).
 
     python benchmarks/render_tables.py [--check]
 """

@@ -11,6 +11,10 @@ from .codec import maskige_to_scores
 INVERSE_SCORES = ('one_hot', 'soft', 'neighbourhood')
 #: Its default, in the heads and in stage I: the published X⁻¹.
 DEFAULT_INVERSE_SCORES = 'one_hot'
+#: Defaults of the other settings, used by every model's signature.
+DEFAULT_TEMPERATURE = 0.01
+DEFAULT_NEIGHBOURHOOD_WINDOW = 9
+DEFAULT_NEIGHBOURHOOD_TOLERANCE = 8.0
 
 
 class TrainingFreeInverse:
@@ -40,9 +44,9 @@ class TrainingFreeInverse:
 
     def __init__(self,
                  scores=DEFAULT_INVERSE_SCORES,
-                 temperature=0.01,
-                 neighbourhood_window=9,
-                 neighbourhood_tolerance=8.0):
+                 temperature=DEFAULT_TEMPERATURE,
+                 neighbourhood_window=DEFAULT_NEIGHBOURHOOD_WINDOW,
+                 neighbourhood_tolerance=DEFAULT_NEIGHBOURHOOD_TOLERANCE):
         if scores not in INVERSE_SCORES:
             raise ValueError(f'inverse_scores must be one of '
                              f'{INVERSE_SCORES}, got {scores!r}')

@@ -11,8 +11,10 @@ from mmseg.ops import resize
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmcv.utils import deprecated_api_warning
 
-from ...maskige import (DEFAULT_INVERSE_SCORES, MaskigeCodec,
-                        TrainingFreeInverse, upsample_labels)
+from ...maskige import (DEFAULT_INVERSE_SCORES,
+                        DEFAULT_NEIGHBOURHOOD_TOLERANCE,
+                        DEFAULT_NEIGHBOURHOOD_WINDOW, DEFAULT_TEMPERATURE,
+                        MaskigeCodec, TrainingFreeInverse, upsample_labels)
 from ...tokenizers import build_tokenizer
 from ...utils import argmax
 from ...utils.checkpoint import upgrade_state_dict
@@ -153,10 +155,10 @@ class GSSFFHead(BaseDecodeHead):
                      avg_non_ignore=True, loss_name='loss_pixel'),
                  inverse_scores=DEFAULT_INVERSE_SCORES,
                  inverse_resolution='decoded',
-                 temperature=0.01,
+                 temperature=DEFAULT_TEMPERATURE,
                  token_classifier_rank=None,
-                 neighbourhood_window=9,
-                 neighbourhood_tolerance=8.0,
+                 neighbourhood_window=DEFAULT_NEIGHBOURHOOD_WINDOW,
+                 neighbourhood_tolerance=DEFAULT_NEIGHBOURHOOD_TOLERANCE,
                  mixed_cell_weight=1.0,
                  cell_class_weight=None,
                  decode_tile_size=None,

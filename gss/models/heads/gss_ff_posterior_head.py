@@ -57,8 +57,8 @@ class GSSFFPosteriorHead(GSSFFHead):
                                  "pixel head: set pixel_head='separate' or "
                                  "'shared'")
         if self.decode_tile_size is not None:
-            raise ValueError('GSSFFPosteriorHead decodes the whole token grid: '
-                             'set decode_tile_size=None')
+            raise ValueError('GSSFFPosteriorHead decodes the whole token '
+                             'grid: set decode_tile_size=None')
         self.posterior_top_k = posterior_top_k
         self.pixel_fusion_threshold = pixel_fusion_threshold
 
@@ -71,7 +71,8 @@ class GSSFFPosteriorHead(GSSFFHead):
         Returns:
             dict: ``maskige`` (B, 3, H, W) in [0, 1] decoded from the
             posterior (or the argmax tokens), where X⁻¹ reads it
-            (:meth:`inverse_input`), ``scores`` (B, K, H, W) X⁻¹ of it, ``confidence`` (B, h, w) the probability of each cell's most
+            (:meth:`inverse_input`), ``scores`` (B, K, H, W) X⁻¹ of it,
+            ``confidence`` (B, h, w) the probability of each cell's most
             likely token, ``pixel_probs`` (B, K, h, w) the auxiliary head's
             class probabilities (None without that head).
         """

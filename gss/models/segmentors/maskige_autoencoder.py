@@ -6,8 +6,10 @@ from mmseg.models.losses import accuracy
 from mmseg.models.segmentors.base import BaseSegmentor
 from mmseg.ops import resize
 
-from ...maskige import (DEFAULT_INVERSE_SCORES, MaskigeCodec,
-                        TrainingFreeInverse, upsample_labels)
+from ...maskige import (DEFAULT_INVERSE_SCORES,
+                        DEFAULT_NEIGHBOURHOOD_TOLERANCE,
+                        DEFAULT_NEIGHBOURHOOD_WINDOW, DEFAULT_TEMPERATURE,
+                        MaskigeCodec, TrainingFreeInverse, upsample_labels)
 from ...tokenizers import build_tokenizer
 from ...utils.checkpoint import upgrade_state_dict
 from ..utils import renamed_arguments
@@ -71,11 +73,11 @@ class MaskigeAutoencoder(StrictLoadingMixin, BaseSegmentor):
                  palette,
                  num_classes,
                  upsample_factor=1,
-                 temperature=0.01,
+                 temperature=DEFAULT_TEMPERATURE,
                  inverse_scores=DEFAULT_INVERSE_SCORES,
                  test_resize='pad',
-                 neighbourhood_window=9,
-                 neighbourhood_tolerance=8.0,
+                 neighbourhood_window=DEFAULT_NEIGHBOURHOOD_WINDOW,
+                 neighbourhood_tolerance=DEFAULT_NEIGHBOURHOOD_TOLERANCE,
                  ignore_index=255,
                  train_cfg=None,
                  test_cfg=None,
