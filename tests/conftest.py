@@ -114,3 +114,23 @@ def random_gss_ff(street_data, tmp_path):
     ckpt = str(tmp_path / 'ff.pth')
     torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
     return config, ckpt
+
+
+#: The tiny discriminative segmentor of the tool tests.
+TINY_FCN = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
+
+
+def tiny_fcn_config():
+    """tests/configs/tiny_fcn.py's model, in BN (one CPU process)."""
+    import mmcv
+    model = mmcv.Config.fromfile(TINY_FCN).model
+    model.decode_head.norm_cfg = model.backbone.norm_cfg = dict(type='BN')
+    return model
+
+
+def tiny_fcn():
+    """The tiny FCN segmentor, seeded."""
+    import torch
+    from mmseg.models import build_segmentor
+    torch.manual_seed(0)
+    return build_segmentor(tiny_fcn_config())

@@ -11,18 +11,9 @@ from mmseg.models import build_segmentor
 
 import gss.apis.compile
 from gss.apis import apply_compile, compile_segmentor, wrap_cpu_bf16_model
-from tests.conftest import ROOT, data_options, load_tool
+from tests.conftest import TINY_FCN, data_options, load_tool, tiny_fcn
 from tests.test_configs.tiny_gss import batch, load
 
-CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
-
-
-def tiny_fcn():
-    torch.manual_seed(0)
-    cfg = mmcv.Config.fromfile(CFG)
-    cfg.model.decode_head.norm_cfg = cfg.model.backbone.norm_cfg = dict(
-        type='BN')
-    return build_segmentor(cfg.model)
 
 
 def test_names_and_state_dict_are_unchanged():
@@ -114,14 +105,14 @@ def test_train_and_test_tools_compile(street_data, tmp_path, capsys,
         'compile.backend=aot_eager', 'runner.max_iters=2',
         'checkpoint_config.interval=2', *data_options(street_data)
     ]
-    load_tool('train').main([CFG, '--work-dir', work_dir, '--seed', '0',
+    load_tool('train').main([TINY_FCN, '--work-dir', work_dir, '--seed', '0',
                              '--cfg-options', *options])
     (log_json, ) = glob.glob(osp.join(work_dir, '*.log.json'))
     losses = [json.loads(line)['loss'] for line in open(log_json)
               if '"mode": "train"' in line]
     assert len(losses) == 2 and all(loss > 0 for loss in losses)
     load_tool('test').main([
-        CFG, osp.join(work_dir, 'latest.pth'), '--eval', 'mIoU',
+        TINY_FCN, osp.join(work_dir, 'latest.pth'), '--eval', 'mIoU',
         '--work-dir', work_dir, '--cfg-options', *options
     ])
     assert 'mIoU' in capsys.readouterr().out

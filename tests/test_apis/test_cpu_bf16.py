@@ -15,10 +15,9 @@ from gss.apis import (EmulatedBf16Warning, apply_cpu_bf16,
                       cpu_has_native_bf16, precision, wrap_cpu_bf16_model)
 from gss.apis.config_check import (ConfigKeyError, check_test_config,
                                    check_train_config)
-from tests.conftest import ROOT, data_options, load_tool
+from tests.conftest import TINY_FCN, data_options, load_tool, tiny_fcn
 from tests.test_configs.tiny_gss import batch, load
 
-CFG = osp.join(ROOT, 'tests', 'configs', 'tiny_fcn.py')
 ITERS = 16
 
 
@@ -27,21 +26,13 @@ def trained(street_data, tmp_path_factory):
     """The tiny FCN trained for ``ITERS`` iterations with the switch on."""
     work_dir = str(tmp_path_factory.mktemp('bf16'))
     load_tool('train').main([
-        CFG, '--work-dir', work_dir, '--seed', '0', '--cfg-options',
+        TINY_FCN, '--work-dir', work_dir, '--seed', '0', '--cfg-options',
         'cpu_bf16.channels_last=True', 'cpu_bf16.require_native=False',
         f'runner.max_iters={ITERS}',
         f'checkpoint_config.interval={ITERS}', 'optimizer.lr=0.01',
         *data_options(street_data)
     ])
     return work_dir
-
-
-def tiny_fcn():
-    torch.manual_seed(0)
-    cfg = mmcv.Config.fromfile(CFG)
-    cfg.model.decode_head.norm_cfg = cfg.model.backbone.norm_cfg = dict(
-        type='BN')
-    return build_segmentor(cfg.model)
 
 
 def test_training_in_bf16_lowers_the_loss(trained):
@@ -72,7 +63,7 @@ def test_checkpoint_is_fp32_and_reloads(trained, street_data, tmp_path,
         assert torch.equal(value, ckpt['state_dict'][key]), key
     # ... and through tools/test.py, which tests in bf16 again.
     load_tool('test').main([
-        CFG, path, '--eval', 'mIoU', '--work-dir', str(tmp_path),
+        TINY_FCN, path, '--eval', 'mIoU', '--work-dir', str(tmp_path),
         '--cfg-options', 'cpu_bf16.channels_last=True',
         'cpu_bf16.require_native=False', *data_options(street_data)
     ])
@@ -173,7 +164,7 @@ def test_without_native_bf16_the_model_stays_fp32(emulated_bf16):
 def test_train_tool_logs_the_fp32_fallback(emulated_bf16, street_data,
                                            tmp_path, caplog):
     load_tool('train').main([
-        CFG, '--work-dir', str(tmp_path), '--cfg-options',
+        TINY_FCN, '--work-dir', str(tmp_path), '--cfg-options',
         'cpu_bf16.channels_last=True', 'runner.max_iters=1',
         'checkpoint_config.interval=1', *data_options(street_data)
     ])
@@ -189,7 +180,7 @@ def test_test_tool_warns_of_the_fp32_fallback(emulated_bf16, trained,
                                               street_data, tmp_path, capsys):
     with pytest.warns(EmulatedBf16Warning, match='stays fp32'):
         load_tool('test').main([
-            CFG, osp.join(trained, 'latest.pth'), '--eval', 'mIoU',
+            TINY_FCN, osp.join(trained, 'latest.pth'), '--eval', 'mIoU',
             '--work-dir', str(tmp_path), '--cfg-options',
             'cpu_bf16.channels_last=True', *data_options(street_data)
         ])
@@ -197,7 +188,7 @@ def test_test_tool_warns_of_the_fp32_fallback(emulated_bf16, trained,
 
 
 def test_misspelt_cpu_bf16_key_is_an_error():
-    cfg = mmcv.Config.fromfile(CFG)
+    cfg = mmcv.Config.fromfile(TINY_FCN)
     cfg.cpu_bf16 = dict(channels_last=True, require_nativ=False)
     with pytest.raises(ConfigKeyError,
                        match="cpu_bf16.require_nativ .*'require_native'"):

@@ -14,6 +14,7 @@ from gss.maskige import DEFAULT_INVERSE_SCORES, TrainingFreeInverse
 from gss.models.heads import GSSFFHead
 from gss.models.segmentors import MaskigeAutoencoder
 from gss.utils.checkpoint import is_ftw_inverse_key
+from tests.conftest import tiny_fcn_config
 
 K = 11
 
@@ -37,13 +38,7 @@ def tiny_cfg(head='GSSFFHead', tokenizer=None, **head_kwargs):
     head_cfg.update(head_kwargs)
     return mmcv.ConfigDict(
         type='EncoderDecoder',
-        backbone=dict(
-            type='ResNetV1c',
-            depth=18,
-            stem_channels=8,
-            base_channels=8,
-            out_indices=(0, 1, 2, 3),
-            norm_cfg=norm_cfg),
+        backbone=tiny_fcn_config().backbone,
         decode_head=head_cfg,
         train_cfg=dict(),
         test_cfg=dict(mode='whole'))

@@ -9,6 +9,7 @@ from gss.datasets import get_taxonomy
 from gss.models.segmentors.multi_domain import (MultiDomainMixin,
                                                 map_universal_one_hot,
                                                 map_universal_scores)
+from tests.conftest import tiny_fcn_config
 
 
 def official_labels(scores, test_ids, num_test_classes):
@@ -156,28 +157,12 @@ def _tiny_model(mode, **test_cfg):
     test_cfg.update(
         dict(mode='whole') if mode == 'whole' else dict(
             mode='slide', crop_size=(16, 16), stride=(12, 12)))
-    cfg = dict(
-        type='MultiDomainEncoderDecoder',
-        backbone=dict(
-            type='ResNetV1c',
-            depth=18,
-            stem_channels=8,
-            base_channels=8,
-            num_stages=4,
-            out_indices=(3, ),
-            norm_cfg=dict(type='BN')),
-        decode_head=dict(
-            type='FCNHead',
-            in_channels=64,
-            in_index=0,
-            channels=8,
-            num_convs=1,
-            num_classes=194,
-            norm_cfg=dict(type='BN'),
-            loss_decode=dict(type='CrossEntropyLoss')),
-        train_cfg=dict(),
-        test_cfg=test_cfg)
-    return build_segmentor(ConfigDict(cfg)).eval()
+    # the tiny FCN over MSeg's 194 universal classes
+    cfg = tiny_fcn_config()
+    cfg.type = 'MultiDomainEncoderDecoder'
+    cfg.decode_head.num_classes = 194
+    cfg.test_cfg = ConfigDict(test_cfg)
+    return build_segmentor(cfg).eval()
 
 
 @pytest.mark.parametrize('mode', ['whole', 'slide'])
