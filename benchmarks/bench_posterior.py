@@ -127,6 +127,7 @@ def main(argv=None):
               f"{row['infer_seconds_per_image']:.3f} s "
               f"{row['vs_baseline']:.2f}x")
     write_results(args.out, config=args.config, checkpoint=args.checkpoint,
+                  params=sum(p.numel() for p in model.parameters()),
                   seed=args.seed, baseline=args.baseline,
                   baseline_infer_seconds_per_image=reference, rows=rows,
                   token_accuracy=accuracy, images=images)

@@ -6,6 +6,7 @@ import os.path as osp
 
 import mmcv
 import pytest
+from mmseg.models import build_segmentor
 
 from tests.conftest import ROOT, load_tool
 
@@ -22,8 +23,8 @@ def posterior_config(random_gss_ff, tmp_path):
     return path, ckpt
 
 
-def test_options_score_as_tools_test(posterior_config, street_data,
-                                     tmp_path):
+def test_options_score_as_tools_test(posterior_config, random_gss_ff,
+                                     street_data, tmp_path):
     from benchmarks import bench_posterior
     config, ckpt = posterior_config
     out = tmp_path / 'posterior.json'
@@ -46,6 +47,9 @@ def test_options_score_as_tools_test(posterior_config, street_data,
         assert row['metric']['mIoU'] == pytest.approx(
             json.load(open(dump))['metric']['mIoU'], abs=1e-4)
     written = json.load(open(out))
+    # the posterior head has GSS-FF's parameters
+    plain = build_segmentor(mmcv.Config.fromfile(random_gss_ff[0]).model)
+    assert written['params'] == sum(p.numel() for p in plain.parameters())
     assert written['rows'][1]['vs_baseline'] == pytest.approx(
         written['rows'][1]['infer_seconds_per_image'] /
         written['baseline_infer_seconds_per_image'])

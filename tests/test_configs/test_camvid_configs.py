@@ -98,6 +98,10 @@ def recorded_runs():
     for config, run in render.camvid_runs('camvid_short').items():
         if 'vqvae' in config:
             runs.setdefault(config, run['params'])
+    # the test-time variant scored on GSS-FF's checkpoint
+    if osp.exists(osp.join(render.RESULTS, 'camvid_posterior.json')):
+        posterior = render.load('camvid_posterior')
+        runs.setdefault(posterior['config'], posterior['params'])
     return runs
 
 
