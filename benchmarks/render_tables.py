@@ -118,6 +118,101 @@ def render_camvid_tokens(prefix):
                   'mixed cells (%)', 'mixed cells: share of val (%)'], rows)
 
 
+def seed_mean(values):
+    """``mean (seed a / seed b ...)`` of per-seed fractions, in percent."""
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return pct(mean)
+    return f"{pct(mean)} ({' / '.join(pct(v) for v in values)})"
+
+
+def render_camvid_posterior(prefix):
+    """GSS-FF's test-time posterior options against UPerNet, one row per
+    option over the training seeds: val mIoU, the thin classes, pixel
+    accuracy in one-class and in mixed token cells, time side by side."""
+    recorded = load('camvid_posterior')
+    runs = recorded['runs']
+    thin = ('Pole', 'Pedestrian', 'SignSymbol', 'Bicyclist')
+
+    def row(name, metrics, cells, seconds, ratio):
+        return [name, seed_mean([m['mIoU'] for m in metrics]),
+                *(f"{100 * sum(m[f'IoU.{c}'] for m in metrics) / len(metrics):.1f}"
+                  for c in thin),
+                *(pct(sum(c[kind] for c in cells) / len(cells)) if cells
+                  else '–' for kind in ('one_class', 'mixed')),
+                f'{seconds:.3f}', f'{ratio:.2f}×']
+
+    # UPerNet: the suite's recorded run (seed 0) and the checkpoints
+    # scored here
+    suite = [run for run in load('camvid')['runs']
+             if current_config(run['config']) == recorded['baseline']]
+    scored = [run['scored_baseline'] for run in runs
+              if run['scored_baseline']]
+    baseline_seconds = [run['baseline_infer_seconds_per_image']
+                        for run in runs]
+    rows = [row('UPerNet (baseline)',
+                [run['metric'] for run in suite] +
+                [s['metric'] for s in scored],
+                [s['cell_accuracy'] for s in scored],
+                sum(baseline_seconds) / len(baseline_seconds), 1.0)]
+    for i, option in enumerate(runs[0]['rows']):
+        per_seed = [run['rows'][i] for run in runs]
+        rows.append(row(
+            option['option'], [r['metric'] for r in per_seed],
+            [r['cell_accuracy'] for r in per_seed],
+            sum(r['infer_seconds_per_image'] for r in per_seed) / len(runs),
+            sum(r['vs_baseline'] for r in per_seed) / len(runs)))
+    seeds = ' and '.join(str(run['seed']) for run in runs)
+    seeds = f"seed{'s' if len(runs) > 1 else ''} {seeds}"
+    if scored:
+        uper = (f"{len(suite)} seed from the suite (`camvid.json`) and "
+                f"{len(scored)} scored here (its cell accuracies)")
+    else:
+        uper = (f"{len(suite)} seed from the suite (`camvid.json`); no "
+                'checkpoint scored here, so no cell accuracies')
+    tokens = '; '.join(
+        f"seed {run['seed']}: {pct(run['token_accuracy']['one_class'])}% "
+        f"of one-class cells, {pct(run['token_accuracy']['mixed'])}% of "
+        'mixed cells' for run in runs)
+    share = runs[0]['rows'][0]['cell_accuracy']['mixed_share']
+    return table(['model: test-time option', 'val mIoU: mean (per seed)',
+                  *thin, 'pixel acc. one-class cells (%)',
+                  'pixel acc. mixed cells (%)', 'infer (s/img)',
+                  '× UPerNet'], rows) + (
+        f"\nGSS-FF {seeds}; UPerNet: {uper}. "
+        f"Mixed cells hold {pct(share)}% of the labelled val "
+        'pixels. Token accuracy of the argmax tokens: '
+        f"{tokens}.\n")
+
+
+def render_camvid_cell_grid(prefix):
+    """Share of each class's val pixels that lie in mixed token cells, per
+    cell side."""
+    recorded = load('camvid_cell_grid')
+    classes = ('Pole', 'Pedestrian', 'SignSymbol', 'Bicyclist', 'Fence',
+               'Car')
+    return table(['token cell (label pixels)', 'cells per image',
+                  'mixed cells (%)', 'all classes (%)', *classes], [
+        [f"{row['cell']}×{row['cell']}", f"{row['cells_per_image']:,.0f}",
+         pct(row['mixed_cells']), pct(row['mixed_pixels']),
+         *(f"{100 * row['mixed_pixels_per_class'][c]:.1f}" for c in classes)]
+        for row in recorded['rows']])
+
+
+def render_camvid_fusion_fit(prefix):
+    """Training mIoU of each fusion threshold (the fit of the config's)."""
+    fit = load('camvid_fusion_fit')
+
+    def name(threshold):
+        return 'off' if threshold is None else f'{threshold:g}'
+
+    return table(['pixel fusion threshold', 'train mIoU'], [
+        [name(row['threshold']), pct(row['mIoU'])]
+        for row in fit['rows']]) + (
+        f"\nOn {fit['images']} training images; best: "
+        f"{name(fit['best'])}.\n")
+
+
 def render_camvid_curves(prefix):
     """Val mIoU at each evaluation of the converged suite's runs."""
     rows = []
@@ -437,6 +532,9 @@ TABLES = dict(
     camvid=render_camvid,
     camvid_tokens=render_camvid_tokens,
     camvid_curves=render_camvid_curves,
+    camvid_posterior=render_camvid_posterior,
+    camvid_fusion_fit=render_camvid_fusion_fit,
+    camvid_cell_grid=render_camvid_cell_grid,
     token_loss=render_token_loss,
     quickstart=render_quickstart,
     model_zoo=render_model_zoo,

@@ -62,11 +62,13 @@ class GSSFFPosteriorHead(GSSFFHead):
         self.posterior_top_k = posterior_top_k
         self.pixel_fusion_threshold = pixel_fusion_threshold
 
-    def posterior_outputs(self, inputs):
+    def posterior_outputs(self, inputs, pixel=True):
         """Everything the test-time options read, from one head forward.
 
         Args:
             inputs (list[Tensor]): Backbone levels.
+            pixel (bool): Also run the auxiliary pixel head (the fusion
+                reads it; it costs its own MLA).
 
         Returns:
             dict: ``maskige`` (B, 3, H, W) in [0, 1] decoded from the
@@ -74,7 +76,7 @@ class GSSFFPosteriorHead(GSSFFHead):
             (:meth:`inverse_input`), ``scores`` (B, K, H, W) X⁻¹ of it,
             ``confidence`` (B, h, w) the probability of each cell's most
             likely token, ``pixel_probs`` (B, K, h, w) the auxiliary head's
-            class probabilities (None without that head).
+            class probabilities (None without that head or ``pixel``).
         """
         inputs = self._transform_inputs(inputs)
         fused = self._fuse(inputs)
@@ -91,7 +93,7 @@ class GSSFFPosteriorHead(GSSFFHead):
             maskige = self.tokenizer.decode_probs(kept)
         del probs
         maskige = self.inverse_input(maskige, tokens.shape[1:])
-        pixel_probs = None if self.pixel_head is None else \
+        pixel_probs = None if self.pixel_head is None or not pixel else \
             self.pixel_logits(inputs, fused).float().softmax(1)
         return dict(maskige=maskige, scores=self.inverse(maskige),
                     confidence=confidence, pixel_probs=pixel_probs)
@@ -121,6 +123,12 @@ class GSSFFPosteriorHead(GSSFFHead):
     def forward_test_with_maskige(self, inputs, img_metas, test_cfg):
         """Class scores (B, K, H, W) and the decoded maskige
         (B, 3, H, W); see :meth:`GSSFFHead.forward_test_with_maskige`."""
-        outputs = self.posterior_outputs(inputs)
+        if self.posterior_top_k is None and \
+                self.pixel_fusion_threshold is None:
+            # GSS-FF itself, at its own cost: no softmax, no pixel head
+            return super().forward_test_with_maskige(inputs, img_metas,
+                                                     test_cfg)
+        outputs = self.posterior_outputs(
+            inputs, pixel=self.pixel_fusion_threshold is not None)
         return (self.fuse_scores(outputs, self.pixel_fusion_threshold),
                 outputs['maskige'])

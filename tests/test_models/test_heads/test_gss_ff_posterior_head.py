@@ -48,6 +48,25 @@ def test_argmax_and_top_1_are_gss_ff(options):
 
 
 @torch.no_grad()
+@pytest.mark.parametrize('options', [{}, dict(posterior_top_k=3)])
+def test_the_pixel_head_runs_only_for_the_fusion(options, monkeypatch):
+    """Without the fusion the pixel head's MLA is not paid for at test
+    time (what bench_posterior times is each option's own cost)."""
+    _, posterior = models(**options)
+    head = posterior.decode_head
+
+    def refused(*args):
+        raise AssertionError('the pixel head ran')
+
+    monkeypatch.setattr(head, 'pixel_logits', refused)
+    scores, _ = head_outputs(posterior, torch.randn(1, 3, 64, 64))
+    assert scores.shape == (1, K, 64, 64)
+    head.pixel_fusion_threshold = 0.5
+    with pytest.raises(AssertionError, match='pixel head ran'):
+        head_outputs(posterior, torch.randn(1, 3, 64, 64))
+
+
+@torch.no_grad()
 def test_top_k_decodes_the_renormalised_posterior_by_hand():
     head, feats, outputs = posterior_of_a_random_image(posterior_top_k=3)
     probs = head.token_logits(head._fuse(head._transform_inputs(
