@@ -18,8 +18,10 @@ import argparse
 import os.path as osp
 import sys
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from benchmarks.split_arguments import (add_split_arguments,  # noqa: E402
+                                        split_images)
 
 
 def parse_args(argv=None):
@@ -27,10 +29,7 @@ def parse_args(argv=None):
     parser.add_argument('config', help='a config whose test data to read')
     parser.add_argument('--cells', type=int, nargs='+', default=[2, 4, 8],
                         help='cell sides in label pixels')
-    parser.add_argument('--data', default='data/camvid')
-    parser.add_argument('--split', default='val')
-    parser.add_argument('--out', default=osp.join(
-        ROOT, 'benchmarks', 'results', 'camvid_cell_grid.json'))
+    add_split_arguments(parser, 'camvid_cell_grid')
     return parser.parse_args(argv)
 
 
@@ -76,8 +75,7 @@ def count_mixed(labels, cell, num_classes, ignore_index):
 def main(argv=None):
     args = parse_args(argv)
     cfg = mmcv.Config.fromfile(args.config)
-    cfg.data.test.update(data_root=args.data, img_dir=args.split,
-                         ann_dir=f'{args.split}annot')
+    cfg.data.test.update(split_images(args))
     dataset = build_dataset(cfg.data.test, dict(test_mode=True))
     classes = list(dataset.CLASSES)
     rows = []

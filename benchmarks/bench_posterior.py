@@ -27,8 +27,10 @@ import statistics
 import sys
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from benchmarks.split_arguments import (add_split_arguments,  # noqa: E402
+                                        split_images)
 
 
 def parse_args(argv=None):
@@ -39,13 +41,10 @@ def parse_args(argv=None):
                         help='config of the model timed beside it')
     parser.add_argument('--baseline-checkpoint',
                         help='its checkpoint (default: random weights)')
-    parser.add_argument('--data', default='data/camvid')
-    parser.add_argument('--split', default='val')
     parser.add_argument('--seed', type=int, default=0,
                         help='the training seed of CHECKPOINT (recorded)')
     parser.add_argument('--timing-images', type=int, default=20)
-    parser.add_argument('--out', default=osp.join(
-        ROOT, 'benchmarks', 'results', 'camvid_posterior.json'))
+    add_split_arguments(parser, 'camvid_posterior')
     return parser.parse_args(argv)
 
 
@@ -173,8 +172,7 @@ def build_baseline(args, images):
 
 def main(argv=None):
     args = parse_args(argv)
-    images = dict(data_root=args.data, img_dir=args.split,
-                  ann_dir=f'{args.split}annot')
+    images = split_images(args)
     cfg, model, dataset = build(args.config, args.checkpoint, images)
     head = model.decode_head
     rows = []
